@@ -1,0 +1,92 @@
+# openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
+.DEFAULT_GOAL := help
+.PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration \
+        bench quality lint format docs upgrade clean pii-report
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+ISTAMP := $(VENV)/.installed-integration
+TEST_PLUGINS := build/test-plugins
+DEMO_ADDR ?= 127.0.0.1:8000
+export DJANGO_SETTINGS_MODULE ?=
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-20s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements/dev.txt setup.cfg setup.py
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+requirements: $(STAMP) ## create .venv (if missing) and install the pinned development requirements
+
+$(ISTAMP): $(STAMP) requirements/integration.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/integration.txt
+	touch $@
+
+requirements-integration: $(ISTAMP) ## add the MariaDB and Redis clients (needs default-libmysqlclient-dev, pkg-config)
+
+# The test provider is a real distribution, pip-installed into its own folder that only the tests put on
+# sys.path (pytest's pythonpath), so the demo never sees it.
+$(TEST_PLUGINS)/.installed: $(STAMP) $(shell find tests/test_provider -name '*.py' -o -name 'setup.cfg' 2>/dev/null)
+	rm -rf $(TEST_PLUGINS)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		--target $(TEST_PLUGINS) ./tests/test_provider
+	rm -rf tests/test_provider/build
+	touch $@
+
+test-plugins: $(TEST_PLUGINS)/.installed
+
+test: $(STAMP) test-plugins ## run the full default test suite (SQLite, in-process), with coverage
+	$(BIN)/pytest
+
+test-integration: $(ISTAMP) test-plugins ## run the integration suite against MariaDB and Redis on 127.0.0.1
+	$(BIN)/pytest -m integration --ds=tests.settings_integration --no-cov tests/integration
+
+bench: $(STAMP) ## run the benchmarks (queries and timings of the read and write API)
+	$(BIN)/python -m bench
+
+demo-setup: $(STAMP)
+	$(BIN)/python demo/manage.py migrate --noinput -v 0
+	$(BIN)/python demo/manage.py idv_demo_setup
+
+demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host
+	@echo ""
+	@echo "  openedx-idv demo: http://$(DEMO_ADDR)/   (stop with Ctrl-C)"
+	@echo ""
+	$(BIN)/python demo/manage.py runserver --noreload $(DEMO_ADDR)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## format and auto-fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+quality: lint test-plugins ## every static check: ruff, import contracts, Django checks, migrations
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin makemigrations --check --dry-run
+	$(BIN)/python demo/manage.py check --fail-level WARNING
+
+pii-report: $(STAMP) ## the PII annotation report (code-annotations)
+	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/code_annotations django_find_annotations \
+		--config_file .pii_annotations.yml --lint --report --coverage
+
+docs: $(STAMP) ## build the Sphinx docs; warnings are errors
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
+upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
+	for f in base test integration quality doc pip-tools dev; do \
+		$(BIN)/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/$$f.txt requirements/$$f.in || exit 1; \
+	done
+
+clean: ## remove build products, caches and the demo database (keeps .venv)
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov docs/_build demo/db.sqlite3

@@ -1,0 +1,506 @@
+"""
+The public Python API of idv_core: the only way providers write verification attempts, and how the
+platform reads whether a learner is ID-verified.
+
+Write side: :func:`create_verification_attempt`, :func:`update_verification_attempt`.
+Read side: :func:`is_user_verified`, :func:`get_verified_user_ids`, :func:`get_user_verification_status`,
+:func:`get_verification_attempt`, :func:`get_verification_attempt_by_external_id`,
+:func:`get_verification_attempts`, :func:`get_verify_url`.
+
+Everything returned is plain immutable data (``idv_core.data``), never a model instance. A rejected call
+raises one of ``idv_core.exceptions``, changes nothing and sends no event. Verified names are PII: no
+function here logs one or puts one in an error message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Final, Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from openedx_filters.exceptions import OpenEdxFilterException
+from openedx_filters.learning.filters import IDVPageURLRequested
+
+from idv_core import events
+from idv_core.conf import idv_setting
+from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
+from idv_core.exceptions import (
+    VerificationAttemptAlreadyExists,
+    VerificationAttemptInvalidExpiration,
+    VerificationAttemptInvalidField,
+    VerificationAttemptInvalidName,
+    VerificationAttemptInvalidStatus,
+    VerificationAttemptInvalidTransition,
+    VerificationAttemptNotFound,
+)
+from idv_core.models import EXTERNAL_ID_MAX_LENGTH, NAME_MAX_LENGTH, PROVIDER_MAX_LENGTH, VerificationAttempt
+from idv_core.statuses import UserVerificationState, VerificationAttemptStatus, can_transition
+
+__all__ = [
+    "UNSET",
+    "VERIFIED_USER_IDS_CHUNK_SIZE",
+    "create_verification_attempt",
+    "get_user_verification_status",
+    "get_verification_attempt",
+    "get_verification_attempt_by_external_id",
+    "get_verification_attempts",
+    "get_verified_user_ids",
+    "get_verify_url",
+    "is_user_verified",
+    "retire_user_verification_names",
+    "update_verification_attempt",
+]
+
+log = logging.getLogger(__name__)
+
+# django-simple-history's history_change_reason column.
+CHANGE_REASON_MAX_LENGTH: Final = 100
+
+#: How many user ids :func:`get_verified_user_ids` asks the database about in one query.
+VERIFIED_USER_IDS_CHUNK_SIZE: Final = 1000
+
+
+class _Unset(Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Leave this field unchanged" for :func:`update_verification_attempt` (None would mean "clear it").
+UNSET: Final = _Unset.UNSET
+UnsetType = Literal[_Unset.UNSET]
+
+
+# --- validation: every argument is checked before anything is read or written -----------------------
+
+
+def _validate_status(status: object) -> VerificationAttemptStatus:
+    if not VerificationAttemptStatus.is_valid(status):
+        raise VerificationAttemptInvalidStatus(status)
+    return VerificationAttemptStatus(status)
+
+
+def _validate_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise VerificationAttemptInvalidName(f"The name must be a string, not {type(name).__name__}.")
+    stripped = name.strip()
+    if not stripped:
+        raise VerificationAttemptInvalidName("The name must not be blank.")
+    if len(stripped) > NAME_MAX_LENGTH:
+        raise VerificationAttemptInvalidName(
+            f"The name is {len(stripped)} characters long; at most {NAME_MAX_LENGTH} are allowed."
+        )
+    if "\x00" in stripped:
+        raise VerificationAttemptInvalidName("The name must not contain NUL characters.")
+    return stripped
+
+
+def _validate_expiration(expiration: object) -> datetime | None:
+    if expiration is None:
+        return None
+    if not isinstance(expiration, datetime):
+        raise VerificationAttemptInvalidExpiration(
+            f"The expiration must be a timezone-aware datetime or None, not {type(expiration).__name__}."
+        )
+    if timezone.is_naive(expiration):
+        raise VerificationAttemptInvalidExpiration(
+            "The expiration must be timezone-aware (for example datetime(..., tzinfo=UTC)); got a naive datetime."
+        )
+    return expiration
+
+
+def _validate_flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise VerificationAttemptInvalidField(f"hide_status_from_user must be True or False, not {value!r}.")
+    return value
+
+
+def _validate_text(field: str, value: object, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise VerificationAttemptInvalidField(f"{field} must be a string, not {type(value).__name__}.")
+    if len(value) > max_length:
+        raise VerificationAttemptInvalidField(
+            f"{field} is {len(value)} characters long; at most {max_length} are allowed."
+        )
+    if "\x00" in value:
+        raise VerificationAttemptInvalidField(f"{field} must not contain NUL characters.")
+    return value
+
+
+def _validate_attempt_id(attempt_id: object) -> int:
+    if isinstance(attempt_id, bool) or not isinstance(attempt_id, int):
+        raise VerificationAttemptInvalidField(f"attempt_id must be an integer, not {type(attempt_id).__name__}.")
+    return attempt_id
+
+
+def _user_id(user: Any) -> int:
+    """Accept a saved user or a user id (the read side)."""
+    if isinstance(user, int) and not isinstance(user, bool):
+        return user
+    user_id = getattr(user, "pk", None)
+    if not isinstance(user_id, int):
+        raise VerificationAttemptInvalidField(f"Expected a saved user or a user id, not {type(user).__name__}.")
+    return user_id
+
+
+def _default_expiration() -> datetime:
+    return timezone.now() + timedelta(days=idv_setting("IDV_DAYS_GOOD_FOR"))
+
+
+def _record_history_context(attempt: VerificationAttempt, changed_by: Any, reason: str) -> None:
+    # django-simple-history reads these when it writes the history row for the next save().
+    if changed_by is not None:
+        attempt._history_user = changed_by  # noqa: SLF001 -- simple-history's documented hook
+    if reason:
+        attempt._change_reason = reason  # noqa: SLF001 -- simple-history's documented hook
+
+
+def _to_record(attempt: VerificationAttempt) -> VerificationAttemptRecord:
+    return VerificationAttemptRecord(
+        id=attempt.pk,
+        user_id=attempt.user_id,
+        name=attempt.name,
+        status=VerificationAttemptStatus(attempt.status),
+        provider=attempt.provider,
+        external_id=attempt.external_id or "",
+        expiration_datetime=attempt.expiration_datetime,
+        hide_status_from_user=attempt.hide_status_from_user,
+        created=attempt.created,
+        modified=attempt.modified,
+    )
+
+
+# --- write side --------------------------------------------------------------------------------------
+
+
+def create_verification_attempt(
+    user: Any,
+    name: str,
+    status: VerificationAttemptStatus | str,
+    expiration_datetime: datetime | None = None,
+    hide_status_from_user: bool = False,
+    *,
+    provider: str = "",
+    external_id: str = "",
+    changed_by: Any = None,
+    reason: str = "",
+) -> int:
+    """
+    Record a new verification attempt for ``user`` and return its id.
+
+    Sends ``IDV_ATTEMPT_CREATED`` after the transaction commits and, when ``status`` is not ``created``,
+    also the signal of ``status`` (so a receiver sees every status the attempt entered, in order).
+
+    Args:
+        user: The saved user whose identity is being verified.
+        name: The name being ID-verified (surrounding white space is stripped; 1 to 255 characters).
+        status: The initial status: ``created``, ``pending``, ``approved`` or ``denied``.
+        expiration_datetime: When an approval stops counting (timezone-aware; may be in the past, for
+            imported records). None means "not given": an attempt created ``approved`` then expires
+            ``IDV_DAYS_GOOD_FOR`` days from now. A never-expiring approval is made with an explicit
+            ``expiration_datetime=None`` in :func:`update_verification_attempt`.
+        hide_status_from_user: Leave this attempt out of the status the learner is shown.
+        provider: The id of the provider writing the attempt (its entry point name); blank when written
+            by hand.
+        external_id: The provider's own reference for the attempt, unique per provider; blank for none.
+        changed_by: The user responsible for the change, kept in the audit trail (staff, for manual work).
+        reason: Why, kept in the audit trail.
+
+    Returns:
+        The id of the new attempt; pass it to :func:`update_verification_attempt`.
+
+    Raises:
+        VerificationAttemptInvalidStatus: ``status`` is not a valid status.
+        VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidField: another argument has the wrong type or length.
+        VerificationAttemptAlreadyExists: ``provider`` already has an attempt with ``external_id``.
+    """
+    # The user object (not only its id): the events carry its username, email and full name.
+    user_id = getattr(user, "pk", None)
+    if not isinstance(user_id, int):
+        raise VerificationAttemptInvalidField(f"Expected a saved user, not {type(user).__name__}.")
+    status = _validate_status(status)
+    name = _validate_name(name)
+    expiration_datetime = _validate_expiration(expiration_datetime)
+    hide_status_from_user = _validate_flag(hide_status_from_user)
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH)
+    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH)
+    reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
+
+    if status == VerificationAttemptStatus.APPROVED and expiration_datetime is None:
+        expiration_datetime = _default_expiration()
+
+    attempt = VerificationAttempt(
+        user_id=user_id,
+        name=name,
+        status=status.value,
+        expiration_datetime=expiration_datetime,
+        hide_status_from_user=hide_status_from_user,
+        provider=provider,
+        external_id=external_id or None,
+    )
+    _record_history_context(attempt, changed_by, reason)
+    try:
+        with transaction.atomic():
+            attempt.save()
+    except IntegrityError as error:
+        if external_id and VerificationAttempt.objects.filter(provider=provider, external_id=external_id).exists():
+            raise VerificationAttemptAlreadyExists(provider=provider, external_id=external_id) from error
+        raise
+
+    entered = [VerificationAttemptStatus.CREATED]
+    if status != VerificationAttemptStatus.CREATED:
+        entered.append(status)
+    events.send_status_events_on_commit(attempt, user, entered)
+    log.info(
+        "Created verification attempt %s for user %s (provider %r, status %s).",
+        attempt.pk,
+        user_id,
+        provider,
+        status,
+    )
+    return attempt.pk
+
+
+def update_verification_attempt(
+    attempt_id: int,
+    name: str | UnsetType = UNSET,
+    status: VerificationAttemptStatus | str | UnsetType = UNSET,
+    expiration_datetime: datetime | None | UnsetType = UNSET,
+    hide_status_from_user: bool | UnsetType = UNSET,
+    *,
+    changed_by: Any = None,
+    reason: str = "",
+) -> None:
+    """
+    Change an attempt's name, status, expiration or visibility.
+
+    An argument left at :data:`UNSET` leaves that field unchanged. The row is locked for the
+    read-modify-write. Entering a new status sends that status's signal after the transaction commits;
+    setting the status the attempt already has changes nothing and sends nothing. When the attempt
+    becomes ``approved``, ``expiration_datetime`` is not given and the attempt has none, it expires
+    ``IDV_DAYS_GOOD_FOR`` days from now.
+
+    Args:
+        attempt_id: The id :func:`create_verification_attempt` returned.
+        name: The name being ID-verified (1 to 255 characters after stripping white space).
+        status: The new status; see ``idv_core.statuses.ALLOWED_TRANSITIONS`` for what may follow what.
+        expiration_datetime: A timezone-aware datetime, or None to clear it (an approval with no
+            expiration never expires).
+        hide_status_from_user: Leave this attempt out of the status the learner is shown.
+        changed_by: The user responsible for the change, kept in the audit trail.
+        reason: Why, kept in the audit trail (at most 100 characters).
+
+    Raises:
+        VerificationAttemptNotFound: no attempt has this id.
+        VerificationAttemptInvalidStatus: ``status`` is not a valid status.
+        VerificationAttemptInvalidTransition: the attempt's status cannot move to ``status``.
+        VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidField: another argument has the wrong type or length.
+    """
+    attempt_id = _validate_attempt_id(attempt_id)
+    new_name = UNSET if name is UNSET else _validate_name(name)
+    new_status = UNSET if status is UNSET else _validate_status(status)
+    new_expiration = UNSET if expiration_datetime is UNSET else _validate_expiration(expiration_datetime)
+    new_hide = UNSET if hide_status_from_user is UNSET else _validate_flag(hide_status_from_user)
+    reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
+
+    with transaction.atomic():
+        try:
+            attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt_id)
+        except VerificationAttempt.DoesNotExist:
+            raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+
+        changed: list[str] = []
+        entered: VerificationAttemptStatus | None = None
+        if new_status is not UNSET and new_status != attempt.status:
+            if not can_transition(attempt.status, new_status):
+                raise VerificationAttemptInvalidTransition(
+                    attempt_id=attempt_id, current=attempt.status, requested=new_status.value
+                )
+            attempt.status = new_status.value
+            entered = new_status
+            changed.append("status")
+        if new_name is not UNSET and new_name != attempt.name:
+            attempt.name = new_name
+            changed.append("name")
+        if new_expiration is not UNSET:
+            if new_expiration != attempt.expiration_datetime:
+                attempt.expiration_datetime = new_expiration
+                changed.append("expiration_datetime")
+        elif entered == VerificationAttemptStatus.APPROVED and attempt.expiration_datetime is None:
+            attempt.expiration_datetime = _default_expiration()
+            changed.append("expiration_datetime")
+        if new_hide is not UNSET and new_hide != attempt.hide_status_from_user:
+            attempt.hide_status_from_user = new_hide
+            changed.append("hide_status_from_user")
+
+        if not changed:
+            return
+        _record_history_context(attempt, changed_by, reason)
+        attempt.save(update_fields=[*changed, "modified"])
+        if entered is not None:
+            events.send_status_events_on_commit(attempt, attempt.user, [entered])
+    log.info("Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
+
+
+def retire_user_verification_names(user: Any) -> int:
+    """
+    Erase the verified names of ``user``'s attempts and of their audit trail (user retirement).
+
+    The attempts keep their status and dates, so the platform still knows the user was verified; no
+    event is sent. Returns the number of attempts whose name was erased.
+    """
+    user_id = _user_id(user)
+    with transaction.atomic():
+        count = VerificationAttempt.objects.filter(user_id=user_id).exclude(name="").update(name="")
+        VerificationAttempt.history.filter(user_id=user_id).exclude(name="").update(name="")
+    log.info("Retired the verified names of %s verification attempt(s) of user %s.", count, user_id)
+    return count
+
+
+# --- read side ---------------------------------------------------------------------------------------
+
+
+def get_verification_attempt(attempt_id: int) -> VerificationAttemptRecord:
+    """
+    Return the attempt with id ``attempt_id``.
+
+    Raises:
+        VerificationAttemptNotFound: no attempt has this id.
+    """
+    attempt_id = _validate_attempt_id(attempt_id)
+    try:
+        return _to_record(VerificationAttempt.objects.get(pk=attempt_id))
+    except VerificationAttempt.DoesNotExist:
+        raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+
+
+def get_verification_attempt_by_external_id(provider: str, external_id: str) -> VerificationAttemptRecord:
+    """
+    Return the attempt ``provider`` knows by ``external_id`` (e.g. a Persona inquiry id).
+
+    Raises:
+        VerificationAttemptInvalidField: ``external_id`` is blank (blank means "no reference").
+        VerificationAttemptNotFound: the provider has no attempt with this external id.
+    """
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH)
+    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH)
+    if not external_id:
+        raise VerificationAttemptInvalidField("external_id must not be blank: blank means the attempt has none.")
+    try:
+        return _to_record(VerificationAttempt.objects.get(provider=provider, external_id=external_id))
+    except VerificationAttempt.DoesNotExist:
+        raise VerificationAttemptNotFound(provider=provider, external_id=external_id) from None
+
+
+def get_verification_attempts(user: Any) -> list[VerificationAttemptRecord]:
+    """Return all of ``user``'s attempts (a user or a user id), newest first, hidden ones included."""
+    return [_to_record(attempt) for attempt in VerificationAttempt.objects.filter(user_id=_user_id(user)).order_by("-pk")]
+
+
+def _active_approval_q(now: datetime) -> Q:
+    return Q(status=VerificationAttemptStatus.APPROVED.value) & (
+        Q(expiration_datetime__isnull=True) | Q(expiration_datetime__gt=now)
+    )
+
+
+def is_user_verified(user: Any) -> bool:
+    """Return whether ``user`` (a user or a user id) has an approved attempt that has not expired."""
+    return VerificationAttempt.objects.filter(_active_approval_q(timezone.now()), user_id=_user_id(user)).exists()
+
+
+def get_verified_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """
+    Return which of ``user_ids`` have an approved, unexpired attempt.
+
+    Asks the database about at most :data:`VERIFIED_USER_IDS_CHUNK_SIZE` ids per query, so the number of
+    queries grows with the number of ids / 1,000, never with one query per user.
+    """
+    unique_ids = sorted({_user_id(user_id) for user_id in user_ids})
+    now = timezone.now()
+    verified: set[int] = set()
+    for start in range(0, len(unique_ids), VERIFIED_USER_IDS_CHUNK_SIZE):
+        chunk = unique_ids[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
+        verified.update(
+            VerificationAttempt.objects.filter(_active_approval_q(now), user_id__in=chunk)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    return verified
+
+
+def get_user_verification_status(user: Any) -> UserVerificationStatus:
+    """
+    Sum up ``user``'s verification (a user or a user id) over all their attempts, in one query.
+
+    * An approved attempt that has not expired wins over any newer attempt: ``approved``. With several,
+      the one that lasts longest (no expiration lasts forever) is reported.
+    * Otherwise the newest attempt not hidden from the user decides: its status, or ``expired`` when it
+      is an approval whose expiration has passed.
+    * With no such attempt: ``none``.
+
+    Attempts with ``hide_status_from_user`` never decide what the learner is shown, except that a hidden
+    approval still verifies the user (``is_user_verified`` counts it too).
+    """
+    now = timezone.now()
+    best_approval: tuple[int, datetime | None] | None = None
+    newest_visible: tuple[int, str, datetime | None] | None = None
+    rows = (
+        VerificationAttempt.objects.filter(user_id=_user_id(user))
+        .order_by("-pk")
+        .values_list("pk", "status", "expiration_datetime", "hide_status_from_user")
+    )
+    for attempt_id, status, expiration, hidden in rows:
+        if status == VerificationAttemptStatus.APPROVED and (expiration is None or expiration > now):
+            lasts_longer = best_approval is not None and best_approval[1] is not None and (
+                expiration is None or expiration > best_approval[1]
+            )
+            if best_approval is None or lasts_longer:
+                best_approval = (attempt_id, expiration)
+        if newest_visible is None and not hidden:
+            newest_visible = (attempt_id, status, expiration)
+
+    if best_approval is not None:
+        return UserVerificationStatus(
+            status=UserVerificationState.APPROVED,
+            is_verified=True,
+            expiration_datetime=best_approval[1],
+            attempt_id=best_approval[0],
+        )
+    if newest_visible is None:
+        return UserVerificationStatus(
+            status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
+        )
+    attempt_id, status, expiration = newest_visible
+    state = UserVerificationState.EXPIRED if status == VerificationAttemptStatus.APPROVED else UserVerificationState(status)
+    return UserVerificationStatus(status=state, is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id)
+
+
+def get_verify_url(user: Any = None) -> str:
+    """
+    Return the URL of the page where a learner verifies their identity.
+
+    Starts from ``IDV_VERIFY_URL`` and runs the openedx-filters hook ``IDVPageURLRequested`` over it; the
+    step idv_core installs answers with the default provider's start URL, and an operator's own steps
+    may replace it. A step that fails, or returns no URL, leaves the default.
+
+    Args:
+        user: The learner asking, when the caller has one. The filter's pipeline receives only the URL
+            (that is the filter's public signature), so the answer is the same for every user.
+    """
+    default_url = idv_setting("IDV_VERIFY_URL")
+    try:
+        url = IDVPageURLRequested.run_filter(url=default_url)
+    except OpenEdxFilterException:
+        log.exception("An IDVPageURLRequested pipeline step failed; using %s.", default_url)
+        return default_url
+    return url or default_url

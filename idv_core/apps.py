@@ -1,0 +1,43 @@
+"""
+idv_core as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point).
+
+``pip install openedx-idv`` is all the LMS needs: edx-django-utils adds the app to INSTALLED_APPS,
+mounts its URLs at the root (learner pages under ``/idv/``, REST under ``/api/idv/``) and applies its
+plugin settings (``idv_core.settings.common``).
+"""
+
+from django.apps import AppConfig
+
+from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
+
+_PROJECT_TYPE = "lms.djangoapp"
+
+
+class IdvCoreConfig(AppConfig):
+    """The idv_core app: the generic verification attempt, its API, events and provider registry."""
+
+    name = "idv_core"
+    label = "idv_core"
+    verbose_name = "Identity verification"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        PluginURLs.CONFIG: {
+            _PROJECT_TYPE: {
+                PluginURLs.NAMESPACE: "idv",
+                PluginURLs.REGEX: r"^",
+                PluginURLs.RELATIVE_PATH: "urls",
+            },
+        },
+        PluginSettings.CONFIG: {
+            _PROJECT_TYPE: {
+                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
+                "test": {PluginSettings.RELATIVE_PATH: "settings.test"},
+                "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
+            },
+        },
+    }
+
+    def ready(self) -> None:
+        """Register idv_core's system checks."""
+        from idv_core import checks  # noqa: F401, PLC0415 -- registers the checks on import

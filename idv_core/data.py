@@ -1,0 +1,53 @@
+"""
+The immutable data objects ``idv_core.api`` returns. Callers never get model instances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from idv_core.statuses import UserVerificationState, VerificationAttemptStatus
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationAttemptRecord:
+    """
+    One verification attempt as stored.
+
+    ``name`` is the name being ID-verified: PII, never log it. ``provider`` is blank for attempts
+    written by hand; ``external_id`` is blank when the provider keeps no reference of its own.
+    ``expiration_datetime`` None on an approved attempt means the approval never expires.
+    """
+
+    id: int
+    user_id: int
+    name: str
+    status: VerificationAttemptStatus
+    provider: str
+    external_id: str
+    expiration_datetime: datetime | None
+    hide_status_from_user: bool
+    created: datetime
+    modified: datetime
+
+    def is_active_approval(self, now: datetime) -> bool:
+        """Return whether this attempt verifies its user at ``now`` (approved and not expired)."""
+        return self.status == VerificationAttemptStatus.APPROVED and (
+            self.expiration_datetime is None or self.expiration_datetime > now
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserVerificationStatus:
+    """
+    One user's verification, summed up over all their attempts.
+
+    ``attempt_id`` names the attempt the status comes from (None when ``status`` is ``none``);
+    ``expiration_datetime`` is that attempt's expiration.
+    """
+
+    status: UserVerificationState
+    is_verified: bool
+    expiration_datetime: datetime | None
+    attempt_id: int | None

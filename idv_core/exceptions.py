@@ -1,0 +1,73 @@
+"""
+The errors ``idv_core.api`` raises. Each message says what was wrong and what is allowed.
+
+Messages never contain a verified name (PII).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from idv_core.statuses import VerificationAttemptStatus, allowed_next_statuses
+
+
+class VerificationAttemptNotFound(ObjectDoesNotExist):
+    """No verification attempt matches the given id (or provider and external id)."""
+
+    def __init__(self, *, attempt_id: int | None = None, provider: str = "", external_id: str = "") -> None:
+        self.attempt_id = attempt_id
+        self.provider = provider
+        self.external_id = external_id
+        if attempt_id is not None:
+            message = f"No verification attempt with id {attempt_id!r}."
+        else:
+            message = f"No verification attempt from provider {provider!r} with external id {external_id!r}."
+        super().__init__(message)
+
+
+class VerificationAttemptInvalidStatus(ValueError):
+    """The given status is not one of the valid statuses."""
+
+    def __init__(self, status: object) -> None:
+        self.status = status
+        valid = ", ".join(VerificationAttemptStatus.values())
+        super().__init__(f"{status!r} is not a valid verification attempt status; valid statuses are: {valid}.")
+
+
+class VerificationAttemptInvalidTransition(ValueError):
+    """The attempt's current status does not allow a change to the requested status."""
+
+    def __init__(self, *, attempt_id: int, current: str, requested: str) -> None:
+        self.attempt_id = attempt_id
+        self.current = current
+        self.requested = requested
+        allowed = allowed_next_statuses(current)
+        allowed_text = ", ".join(allowed) if allowed else f"none: {current!r} is final"
+        super().__init__(
+            f"Verification attempt {attempt_id} cannot move from {current!r} to {requested!r}; "
+            f"allowed from {current!r}: {allowed_text}."
+        )
+
+
+class VerificationAttemptInvalidName(ValueError):
+    """The name to verify is blank, not a string, or too long. The message never repeats the name."""
+
+
+class VerificationAttemptInvalidExpiration(ValueError):
+    """The expiration is not a timezone-aware datetime (or None)."""
+
+
+class VerificationAttemptInvalidField(ValueError):
+    """Another argument (provider id, external id, flag, user) has the wrong type or length."""
+
+
+class VerificationAttemptAlreadyExists(ValueError):
+    """An attempt with the same provider and external id already exists."""
+
+    def __init__(self, *, provider: str, external_id: str) -> None:
+        self.provider = provider
+        self.external_id = external_id
+        super().__init__(
+            f"A verification attempt from provider {provider!r} with external id {external_id!r} already "
+            "exists; external ids are unique per provider. Update that attempt instead."
+        )

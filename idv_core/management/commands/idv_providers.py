@@ -1,0 +1,49 @@
+"""
+``manage.py idv_providers``: every installed identity-verification provider, its distribution and version,
+whether it is enabled and the default, load errors and configuration problems.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from idv_core.conf import idv_setting
+from idv_core.providers import get_default_provider, get_enabled_providers, get_provider_infos
+
+
+class Command(BaseCommand):
+    """List the installed identity-verification providers and their state."""
+
+    help = __doc__
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Print one block per provider entry point, then the settings that chose them."""
+        infos = get_provider_infos()
+        enabled_ids = [provider.id for provider in get_enabled_providers()]
+        default = get_default_provider()
+        if not infos:
+            self.stdout.write("No identity-verification provider is installed (entry point group openedx.idv_provider).")
+        for info in infos:
+            flags = []
+            if info.id in enabled_ids and info.provider is not None:
+                flags.append("enabled")
+            else:
+                flags.append("disabled")
+            if default is not None and info.provider is default:
+                flags.append("default")
+            if info.error:
+                flags = ["LOAD ERROR"]
+            version = f" {info.version}" if info.version else ""
+            self.stdout.write(f"{info.id}  [{', '.join(flags)}]  {info.distribution}{version}")
+            if info.provider is not None:
+                self.stdout.write(f"    name: {info.provider.name or '-'}")
+                self.stdout.write(f"    start URL: {info.provider.get_start_url()}")
+                for message in info.provider.check():
+                    self.stdout.write(self.style.WARNING(f"    problem: {message.id}: {message.msg}"))
+            if info.error:
+                self.stdout.write(self.style.ERROR(f"    error: {info.error}"))
+        self.stdout.write("")
+        self.stdout.write(f"IDV_ENABLED_PROVIDERS = {idv_setting('IDV_ENABLED_PROVIDERS')!r}")
+        self.stdout.write(f"IDV_DEFAULT_PROVIDER = {idv_setting('IDV_DEFAULT_PROVIDER')!r}")

@@ -1,0 +1,1 @@
+"""Plugin settings of idv_core, applied to the host by edx-django-utils' ``add_plugins``."""

@@ -1,0 +1,47 @@
+"""
+The learner's pages: "Verify my identity" (the enabled providers and where to start) and "My status".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import TemplateView
+
+from idv_core import api
+from idv_core.providers import get_default_provider, get_enabled_providers
+
+
+class VerifyView(LoginRequiredMixin, TemplateView):
+    """Lists the enabled providers and starts the default one through ``get_verify_url``."""
+
+    template_name = "idv_core/verify.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """Add the enabled providers, the default one, the start URL and the learner's status."""
+        context = super().get_context_data(**kwargs)
+        default = get_default_provider()
+        context.update(
+            providers=get_enabled_providers(),
+            default_provider=default,
+            start_url=api.get_verify_url(self.request.user) if default is not None else None,
+            verification=api.get_user_verification_status(self.request.user),
+        )
+        return context
+
+
+class StatusView(LoginRequiredMixin, TemplateView):
+    """The learner's own verification status and their visible attempts."""
+
+    template_name = "idv_core/status.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """Add the learner's summed-up status and the attempts not hidden from them."""
+        context = super().get_context_data(**kwargs)
+        context.update(
+            verification=api.get_user_verification_status(self.request.user),
+            attempts=[a for a in api.get_verification_attempts(self.request.user) if not a.hide_status_from_user],
+            verify_url=api.get_verify_url(self.request.user),
+        )
+        return context

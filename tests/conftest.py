@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole test suite: users, and a recorder of the IDV openedx-events signals."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from openedx_events.learning.signals import (
+    IDV_ATTEMPT_APPROVED,
+    IDV_ATTEMPT_CREATED,
+    IDV_ATTEMPT_DENIED,
+    IDV_ATTEMPT_PENDING,
+)
+
+IDV_SIGNALS = (IDV_ATTEMPT_CREATED, IDV_ATTEMPT_PENDING, IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED)
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    """Return a factory of saved users; keyword arguments override the defaults."""
+
+    def factory(**overrides: Any):
+        number = next(_usernames)
+        values = {
+            "username": f"learner{number}",
+            "email": f"learner{number}@example.org",
+            "first_name": "Ada",
+            "last_name": f"Lovelace{number}",
+        }
+        values.update(overrides)
+        return get_user_model().objects.create(**values)
+
+    return factory
+
+
+@pytest.fixture
+def user(make_user):
+    """A learner."""
+    return make_user()
+
+
+@pytest.fixture
+def staff_user(make_user):
+    """A staff user (is_staff, not a superuser)."""
+    return make_user(is_staff=True)
+
+
+@dataclass
+class SignalRecorder:
+    """What the IDV signals delivered, in order: (event type, VerificationAttemptData, metadata)."""
+
+    events: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    def receiver(self, signal, **kwargs: Any) -> None:
+        self.events.append((signal.event_type, kwargs["idv_attempt"], kwargs["metadata"]))
+
+    @property
+    def types(self) -> list[str]:
+        """The event types received, in order, shortened to the status (e.g. "approved")."""
+        return [event_type.split(".")[-2] for event_type, _data, _metadata in self.events]
+
+    @property
+    def payloads(self) -> list[Any]:
+        return [data for _event_type, data, _metadata in self.events]
+
+
+@pytest.fixture
+def signals():
+    """Record every IDV signal sent during the test."""
+    recorder = SignalRecorder()
+    for signal in IDV_SIGNALS:
+        signal.connect(recorder.receiver, dispatch_uid=f"test-recorder-{signal.event_type}")
+    yield recorder
+    for signal in IDV_SIGNALS:
+        signal.disconnect(dispatch_uid=f"test-recorder-{signal.event_type}")

@@ -1,0 +1,91 @@
+"""
+Settings of the default test suite: SQLite in memory, idv_core and the test provider's app installed.
+
+The plugin settings are applied the way the LMS applies them (``plugin_settings``), after the host's.
+"""
+
+import importlib.util
+import json
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.exceptions import ImproperlyConfigured
+from jwt.algorithms import RSAAlgorithm
+
+from idv_core.settings.common import plugin_settings
+
+if importlib.util.find_spec("idv_testprovider") is None:
+    raise ImproperlyConfigured(
+        "The test provider distribution is not installed: run `make test` (or `make test-plugins`), which "
+        "pip-installs tests/test_provider into build/test-plugins."
+    )
+
+SECRET_KEY = "insecure-test-only-key"  # noqa: S105
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "tests.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "simple_history",
+    "rest_framework",
+    "openedx_events",
+    "idv_core",
+    "idv_testprovider",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+LOGIN_URL = "/login/"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
+
+# As the LMS configures edx-drf-extensions: asymmetric (RS512) JWTs, a key pair made per test run.
+# JWT_PUBLIC_SIGNING_JWK_SET must be set: edx-drf-extensions 10.9 accepts a token signed with any key when
+# that set is empty (its key loop never runs), so a host without it has no JWT signature check at all.
+_JWT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_JWT_PRIVATE = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY)), "kid": "test-key", "alg": "RS512"}
+_JWT_PUBLIC = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY.public_key())), "kid": "test-key", "alg": "RS512"}
+JWT_AUTH = {
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_ISSUERS": [{"ISSUER": "test-issuer", "AUDIENCE": "test-audience", "SECRET_KEY": "unused-symmetric-" * 2}],
+    "JWT_ALGORITHM": "HS256",
+    "JWT_SIGNING_ALGORITHM": "RS512",
+    "JWT_PRIVATE_SIGNING_JWK": json.dumps(_JWT_PRIVATE),
+    "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps({"keys": [_JWT_PUBLIC]}),
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+}
+
+# The test provider is the default; "broken" (same distribution) fails to load on purpose.
+IDV_ENABLED_PROVIDERS = None
+IDV_DEFAULT_PROVIDER = "testprovider"
+
+plugin_settings(__import__("sys").modules[__name__])

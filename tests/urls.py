@@ -1,0 +1,10 @@
+"""URLs of the test host: idv_core (as the plugin mounts it), the test provider, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include(("idv_core.urls", "idv_core"), namespace="idv")),
+    path("", include(("idv_testprovider.urls", "idv_testprovider"), namespace="idv_testprovider")),
+]
