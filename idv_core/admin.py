@@ -20,7 +20,16 @@ from idv_core.models import VerificationAttempt
 class VerificationAttemptAdmin(SimpleHistoryAdmin):
     """Browse and search attempts and their history; never edit them here."""
 
-    list_display = ("id", "user", "status", "provider", "external_id", "expiration_datetime", "created", "modified")
+    list_display = (
+        "id",
+        "user",
+        "status",
+        "provider",
+        "external_id",
+        "expiration_datetime",
+        "created",
+        "modified",
+    )
     list_filter = ("status", "provider", "hide_status_from_user")
     search_fields = ("user__username", "user__email", "=external_id")
     list_select_related = ("user",)

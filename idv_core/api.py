@@ -110,7 +110,8 @@ def _validate_expiration(expiration: object) -> datetime | None:
         )
     if timezone.is_naive(expiration):
         raise VerificationAttemptInvalidExpiration(
-            "The expiration must be timezone-aware (for example datetime(..., tzinfo=UTC)); got a naive datetime."
+            "The expiration must be timezone-aware (for example datetime(..., tzinfo=UTC)); "
+            "got a naive datetime."
         )
     return expiration
 
@@ -135,7 +136,9 @@ def _validate_text(field: str, value: object, max_length: int) -> str:
 
 def _validate_attempt_id(attempt_id: object) -> int:
     if isinstance(attempt_id, bool) or not isinstance(attempt_id, int):
-        raise VerificationAttemptInvalidField(f"attempt_id must be an integer, not {type(attempt_id).__name__}.")
+        raise VerificationAttemptInvalidField(
+            f"attempt_id must be an integer, not {type(attempt_id).__name__}."
+        )
     return attempt_id
 
 
@@ -145,7 +148,9 @@ def _user_id(user: Any) -> int:
         return user
     user_id = getattr(user, "pk", None)
     if not isinstance(user_id, int):
-        raise VerificationAttemptInvalidField(f"Expected a saved user or a user id, not {type(user).__name__}.")
+        raise VerificationAttemptInvalidField(
+            f"Expected a saved user or a user id, not {type(user).__name__}."
+        )
     return user_id
 
 
@@ -156,9 +161,9 @@ def _default_expiration() -> datetime:
 def _record_history_context(attempt: VerificationAttempt, changed_by: Any, reason: str) -> None:
     # django-simple-history reads these when it writes the history row for the next save().
     if changed_by is not None:
-        attempt._history_user = changed_by  # noqa: SLF001 -- simple-history's documented hook
+        attempt._history_user = changed_by
     if reason:
-        attempt._change_reason = reason  # noqa: SLF001 -- simple-history's documented hook
+        attempt._change_reason = reason
 
 
 def _to_record(attempt: VerificationAttempt) -> VerificationAttemptRecord:
@@ -251,7 +256,10 @@ def create_verification_attempt(
         with transaction.atomic():
             attempt.save()
     except IntegrityError as error:
-        if external_id and VerificationAttempt.objects.filter(provider=provider, external_id=external_id).exists():
+        if (
+            external_id
+            and VerificationAttempt.objects.filter(provider=provider, external_id=external_id).exists()
+        ):
             raise VerificationAttemptAlreadyExists(provider=provider, external_id=external_id) from error
         raise
 
@@ -273,7 +281,7 @@ def update_verification_attempt(
     attempt_id: int,
     name: str | UnsetType = UNSET,
     status: VerificationAttemptStatus | str | UnsetType = UNSET,
-    expiration_datetime: datetime | None | UnsetType = UNSET,
+    expiration_datetime: datetime | UnsetType | None = UNSET,
     hide_status_from_user: bool | UnsetType = UNSET,
     *,
     changed_by: Any = None,
@@ -348,6 +356,8 @@ def update_verification_attempt(
         _record_history_context(attempt, changed_by, reason)
         attempt.save(update_fields=[*changed, "modified"])
         if entered is not None:
+            # The user is loaded on its own (one more query) rather than joined into the locking SELECT:
+            # MariaDB has no FOR UPDATE OF, so a join would also lock the learner's auth_user row.
             events.send_status_events_on_commit(attempt, attempt.user, [entered])
     log.info("Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
 
@@ -395,7 +405,9 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
     provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH)
     external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH)
     if not external_id:
-        raise VerificationAttemptInvalidField("external_id must not be blank: blank means the attempt has none.")
+        raise VerificationAttemptInvalidField(
+            "external_id must not be blank: blank means the attempt has none."
+        )
     try:
         return _to_record(VerificationAttempt.objects.get(provider=provider, external_id=external_id))
     except VerificationAttempt.DoesNotExist:
@@ -404,7 +416,10 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
 
 def get_verification_attempts(user: Any) -> list[VerificationAttemptRecord]:
     """Return all of ``user``'s attempts (a user or a user id), newest first, hidden ones included."""
-    return [_to_record(attempt) for attempt in VerificationAttempt.objects.filter(user_id=_user_id(user)).order_by("-pk")]
+    return [
+        _to_record(attempt)
+        for attempt in VerificationAttempt.objects.filter(user_id=_user_id(user)).order_by("-pk")
+    ]
 
 
 def _active_approval_q(now: datetime) -> Q:
@@ -415,7 +430,9 @@ def _active_approval_q(now: datetime) -> Q:
 
 def is_user_verified(user: Any) -> bool:
     """Return whether ``user`` (a user or a user id) has an approved attempt that has not expired."""
-    return VerificationAttempt.objects.filter(_active_approval_q(timezone.now()), user_id=_user_id(user)).exists()
+    return VerificationAttempt.objects.filter(
+        _active_approval_q(timezone.now()), user_id=_user_id(user)
+    ).exists()
 
 
 def get_verified_user_ids(user_ids: Iterable[int]) -> set[int]:
@@ -461,8 +478,10 @@ def get_user_verification_status(user: Any) -> UserVerificationStatus:
     )
     for attempt_id, status, expiration, hidden in rows:
         if status == VerificationAttemptStatus.APPROVED and (expiration is None or expiration > now):
-            lasts_longer = best_approval is not None and best_approval[1] is not None and (
-                expiration is None or expiration > best_approval[1]
+            lasts_longer = (
+                best_approval is not None
+                and best_approval[1] is not None
+                and (expiration is None or expiration > best_approval[1])
             )
             if best_approval is None or lasts_longer:
                 best_approval = (attempt_id, expiration)
@@ -481,8 +500,14 @@ def get_user_verification_status(user: Any) -> UserVerificationStatus:
             status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
         )
     attempt_id, status, expiration = newest_visible
-    state = UserVerificationState.EXPIRED if status == VerificationAttemptStatus.APPROVED else UserVerificationState(status)
-    return UserVerificationStatus(status=state, is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id)
+    state = (
+        UserVerificationState.EXPIRED
+        if status == VerificationAttemptStatus.APPROVED
+        else UserVerificationState(status)
+    )
+    return UserVerificationStatus(
+        status=state, is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id
+    )
 
 
 def get_verify_url(user: Any = None) -> str:

@@ -7,7 +7,6 @@ plugin settings (``idv_core.settings.common``).
 """
 
 from django.apps import AppConfig
-
 from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
@@ -40,4 +39,4 @@ class IdvCoreConfig(AppConfig):
 
     def ready(self) -> None:
         """Register idv_core's system checks."""
-        from idv_core import checks  # noqa: F401, PLC0415 -- registers the checks on import
+        from idv_core import checks  # noqa: F401 -- registers the checks on import

@@ -57,7 +57,9 @@ def build_event_data(attempt: VerificationAttempt, user: Any, status: str) -> Ve
             id=user.pk,
             is_active=user.is_active,
             pii=UserPersonalData(
-                username=user.get_username(), email=getattr(user, "email", "") or "", name=_user_full_name(user)
+                username=user.get_username(),
+                email=getattr(user, "email", "") or "",
+                name=_user_full_name(user),
             ),
         ),
         status=str(status),
@@ -83,6 +85,8 @@ def _send(payloads: list[tuple[OpenEdxPublicSignal, VerificationAttemptData]], c
         try:
             # send_robust: a receiver that raises does not stop the others (openedx-events logs it).
             signal.send_event(idv_attempt=data, time=changed_at)
-        except Exception:  # noqa: BLE001 -- the change is committed; one signal's failure must not stop the next
+        except Exception:
             # Only reached when openedx-events re-raises (settings.DEBUG, or allow_send_event_failure()).
-            log.exception("Sending %s for verification attempt %s failed.", signal.event_type, data.attempt_id)
+            log.exception(
+                "Sending %s for verification attempt %s failed.", signal.event_type, data.attempt_id
+            )

@@ -31,7 +31,9 @@ class VerificationAttemptInvalidStatus(ValueError):
     def __init__(self, status: object) -> None:
         self.status = status
         valid = ", ".join(VerificationAttemptStatus.values())
-        super().__init__(f"{status!r} is not a valid verification attempt status; valid statuses are: {valid}.")
+        super().__init__(
+            f"{status!r} is not a valid verification attempt status; valid statuses are: {valid}."
+        )
 
 
 class VerificationAttemptInvalidTransition(ValueError):

@@ -47,7 +47,8 @@ class VerificationAttempt(models.Model):
     provider = models.CharField(
         max_length=PROVIDER_MAX_LENGTH, blank=True, default="", help_text="Id of the provider that owns it."
     )
-    external_id = models.CharField(
+    # NULL, not "", means "no external id" so that the unique constraint leaves those rows alone.
+    external_id = models.CharField(  # noqa: DJ001
         max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,
         blank=True,
@@ -61,7 +62,9 @@ class VerificationAttempt(models.Model):
     class Meta:
         verbose_name = "verification attempt"
         constraints = [
-            models.UniqueConstraint(fields=["provider", "external_id"], name="idv_attempt_provider_external_id"),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="idv_attempt_provider_external_id"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=VerificationAttemptStatus.values()),
                 name="idv_attempt_status_valid",
@@ -72,7 +75,9 @@ class VerificationAttempt(models.Model):
         ]
         indexes = [
             # is_user_verified / get_verified_user_ids: user and status equality, expiration range.
-            models.Index(fields=["user", "status", "expiration_datetime"], name="idv_attempt_user_status_exp"),
+            models.Index(
+                fields=["user", "status", "expiration_datetime"], name="idv_attempt_user_status_exp"
+            ),
             # Providers' housekeeping (e.g. reconciling attempts stuck in created/pending).
             models.Index(fields=["provider", "status", "modified"], name="idv_attempt_provider_status"),
         ]

@@ -122,7 +122,9 @@ def _load_providers() -> dict[str, ProviderInfo]:
             return ("unknown", "")
         return (dist.metadata["Name"], dist.version)
 
-    def record_failure(_manager: Any, entry_point: importlib.metadata.EntryPoint, error: BaseException) -> None:
+    def record_failure(
+        _manager: Any, entry_point: importlib.metadata.EntryPoint, error: BaseException
+    ) -> None:
         dist_name, version = distribution_of(entry_point)
         log.error(
             "IDV provider %r from %s %s could not be loaded; the other providers are unaffected. %s",
@@ -133,7 +135,11 @@ def _load_providers() -> dict[str, ProviderInfo]:
             exc_info=error,
         )
         infos[entry_point.name] = ProviderInfo(
-            id=entry_point.name, distribution=dist_name, version=version, provider=None, error=_describe_error(error)
+            id=entry_point.name,
+            distribution=dist_name,
+            version=version,
+            provider=None,
+            error=_describe_error(error),
         )
 
     manager: ExtensionManager[type[IDVProvider]] = ExtensionManager(
@@ -158,9 +164,11 @@ def _load_providers() -> dict[str, ProviderInfo]:
         try:
             plugin = extension.plugin
             if not (isinstance(plugin, type) and issubclass(plugin, IDVProvider)):
-                raise TypeError(f"{extension.entry_point.value} is not a subclass of idv_core.providers.IDVProvider")
+                raise TypeError(
+                    f"{extension.entry_point.value} is not a subclass of idv_core.providers.IDVProvider"
+                )
             provider = plugin(extension.name)
-        except Exception as error:  # noqa: BLE001 -- a broken provider must not take the others down
+        except Exception as error:
             record_failure(manager, extension.entry_point, error)
             continue
         infos[extension.name] = ProviderInfo(

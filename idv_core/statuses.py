@@ -37,7 +37,11 @@ class VerificationAttemptStatus(StrEnum):
 # Approved -> denied is a revocation (for example after a fraud review).
 ALLOWED_TRANSITIONS: dict[VerificationAttemptStatus, frozenset[VerificationAttemptStatus]] = {
     VerificationAttemptStatus.CREATED: frozenset(
-        {VerificationAttemptStatus.PENDING, VerificationAttemptStatus.APPROVED, VerificationAttemptStatus.DENIED}
+        {
+            VerificationAttemptStatus.PENDING,
+            VerificationAttemptStatus.APPROVED,
+            VerificationAttemptStatus.DENIED,
+        }
     ),
     VerificationAttemptStatus.PENDING: frozenset(
         {VerificationAttemptStatus.APPROVED, VerificationAttemptStatus.DENIED}

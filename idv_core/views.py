@@ -41,7 +41,9 @@ class StatusView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             verification=api.get_user_verification_status(self.request.user),
-            attempts=[a for a in api.get_verification_attempts(self.request.user) if not a.hide_status_from_user],
+            attempts=[
+                a for a in api.get_verification_attempts(self.request.user) if not a.hide_status_from_user
+            ],
             verify_url=api.get_verify_url(self.request.user),
         )
         return context

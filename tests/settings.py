@@ -19,7 +19,7 @@ if importlib.util.find_spec("idv_testprovider") is None:
         "pip-installs tests/test_provider into build/test-plugins."
     )
 
-SECRET_KEY = "insecure-test-only-key"  # noqa: S105
+SECRET_KEY = "insecure-test-only-key"
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -75,7 +75,9 @@ _JWT_PRIVATE = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY)), "kid": "test-key", 
 _JWT_PUBLIC = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY.public_key())), "kid": "test-key", "alg": "RS512"}
 JWT_AUTH = {
     "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
-    "JWT_ISSUERS": [{"ISSUER": "test-issuer", "AUDIENCE": "test-audience", "SECRET_KEY": "unused-symmetric-" * 2}],
+    "JWT_ISSUERS": [
+        {"ISSUER": "test-issuer", "AUDIENCE": "test-audience", "SECRET_KEY": "unused-symmetric-" * 2}
+    ],
     "JWT_ALGORITHM": "HS256",
     "JWT_SIGNING_ALGORITHM": "RS512",
     "JWT_PRIVATE_SIGNING_JWK": json.dumps(_JWT_PRIVATE),

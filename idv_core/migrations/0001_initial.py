@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,50 +15,183 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalVerificationAttempt',
+            name="HistoricalVerificationAttempt",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(help_text='The name being ID-verified.', max_length=255)),
-                ('status', models.CharField(choices=[('created', 'Created'), ('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied')], default='created', max_length=32)),
-                ('expiration_datetime', models.DateTimeField(blank=True, help_text='When an approval stops counting. Empty on an approval: never.', null=True)),
-                ('hide_status_from_user', models.BooleanField(default=False, help_text='Leave this attempt out of what the learner is shown about their status.')),
-                ('provider', models.CharField(blank=True, default='', help_text='Id of the provider that owns it.', max_length=64)),
-                ('external_id', models.CharField(blank=True, help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.", max_length=255, null=True)),
-                ('created', models.DateTimeField(blank=True, editable=False)),
-                ('modified', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(help_text="The name being ID-verified.", max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                        ],
+                        default="created",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "expiration_datetime",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When an approval stops counting. Empty on an approval: never.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "hide_status_from_user",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Leave this attempt out of what the learner is shown about their status.",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        blank=True, default="", help_text="Id of the provider that owns it.", max_length=64
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.",
+                        max_length=255,
+                        null=True,
+                    ),
+                ),
+                ("created", models.DateTimeField(blank=True, editable=False)),
+                ("modified", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical verification attempt',
-                'verbose_name_plural': 'historical verification attempts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical verification attempt",
+                "verbose_name_plural": "historical verification attempts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='VerificationAttempt',
+            name="VerificationAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The name being ID-verified.', max_length=255)),
-                ('status', models.CharField(choices=[('created', 'Created'), ('pending', 'Pending'), ('approved', 'Approved'), ('denied', 'Denied')], default='created', max_length=32)),
-                ('expiration_datetime', models.DateTimeField(blank=True, help_text='When an approval stops counting. Empty on an approval: never.', null=True)),
-                ('hide_status_from_user', models.BooleanField(default=False, help_text='Leave this attempt out of what the learner is shown about their status.')),
-                ('provider', models.CharField(blank=True, default='', help_text='Id of the provider that owns it.', max_length=64)),
-                ('external_id', models.CharField(blank=True, help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.", max_length=255, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idv_attempts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="The name being ID-verified.", max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                        ],
+                        default="created",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "expiration_datetime",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When an approval stops counting. Empty on an approval: never.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "hide_status_from_user",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Leave this attempt out of what the learner is shown about their status.",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        blank=True, default="", help_text="Id of the provider that owns it.", max_length=64
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.",
+                        max_length=255,
+                        null=True,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="idv_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verification attempt',
-                'indexes': [models.Index(fields=['user', 'status', 'expiration_datetime'], name='idv_attempt_user_status_exp'), models.Index(fields=['provider', 'status', 'modified'], name='idv_attempt_provider_status')],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'external_id'), name='idv_attempt_provider_external_id'), models.CheckConstraint(condition=models.Q(('status__in', ('created', 'pending', 'approved', 'denied'))), name='idv_attempt_status_valid'), models.CheckConstraint(condition=models.Q(('external_id', ''), _negated=True), name='idv_attempt_external_id_null_not_blank')],
+                "verbose_name": "verification attempt",
+                "indexes": [
+                    models.Index(
+                        fields=["user", "status", "expiration_datetime"], name="idv_attempt_user_status_exp"
+                    ),
+                    models.Index(
+                        fields=["provider", "status", "modified"], name="idv_attempt_provider_status"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "external_id"), name="idv_attempt_provider_external_id"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ("created", "pending", "approved", "denied"))),
+                        name="idv_attempt_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        name="idv_attempt_external_id_null_not_blank",
+                    ),
+                ],
             },
         ),
     ]

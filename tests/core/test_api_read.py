@@ -32,11 +32,18 @@ def _attempt(user, status, expiration=None, *, hidden=False, explicit_none=False
 
 
 def test_get_verification_attempt_returns_an_immutable_record(user):
-    attempt_id = api.create_verification_attempt(user, "Ada", "pending", provider="persona", external_id="inq_9")
+    attempt_id = api.create_verification_attempt(
+        user, "Ada", "pending", provider="persona", external_id="inq_9"
+    )
     record = api.get_verification_attempt(attempt_id)
     assert isinstance(record, VerificationAttemptRecord)
     assert not isinstance(record, VerificationAttempt)
-    assert (record.id, record.user_id, record.status, record.external_id) == (attempt_id, user.pk, "pending", "inq_9")
+    assert (record.id, record.user_id, record.status, record.external_id) == (
+        attempt_id,
+        user.pk,
+        "pending",
+        "inq_9",
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         record.status = "approved"
 
@@ -53,7 +60,9 @@ def test_get_verification_attempt_raises_not_found(db):
 
 def test_get_by_external_id_finds_the_provider_s_attempt(user):
     api.create_verification_attempt(user, "Ada", "created", provider="other", external_id="inq_1")
-    attempt_id = api.create_verification_attempt(user, "Ada", "created", provider="persona", external_id="inq_1")
+    attempt_id = api.create_verification_attempt(
+        user, "Ada", "created", provider="persona", external_id="inq_1"
+    )
     assert api.get_verification_attempt_by_external_id("persona", "inq_1").id == attempt_id
 
 

@@ -94,11 +94,15 @@ def test_same_external_id_for_two_providers_is_allowed(user):
     assert VerificationAttempt.objects.count() == 2
 
 
-def test_duplicate_external_id_is_rejected_and_changes_nothing(user, signals, django_capture_on_commit_callbacks):
+def test_duplicate_external_id_is_rejected_and_changes_nothing(
+    user, signals, django_capture_on_commit_callbacks
+):
     api.create_verification_attempt(user, "Ada", "created", provider="persona", external_id="inq_1")
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(VerificationAttemptAlreadyExists, match="'persona' with external id 'inq_1'"):
-            api.create_verification_attempt(user, "Ada", "approved", provider="persona", external_id="inq_1")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(VerificationAttemptAlreadyExists, match="'persona' with external id 'inq_1'"),
+    ):
+        api.create_verification_attempt(user, "Ada", "approved", provider="persona", external_id="inq_1")
     assert VerificationAttempt.objects.count() == 1
     assert VerificationAttempt.history.count() == 1
     assert signals.events == []
@@ -110,7 +114,11 @@ def test_duplicate_external_id_is_rejected_and_changes_nothing(user, signals, dj
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"status": "verified"}, VerificationAttemptInvalidStatus, "valid statuses are: created, pending, approved"),
+        (
+            {"status": "verified"},
+            VerificationAttemptInvalidStatus,
+            "valid statuses are: created, pending, approved",
+        ),
         ({"status": None}, VerificationAttemptInvalidStatus, "None is not a valid"),
         ({"name": ""}, VerificationAttemptInvalidName, "must not be blank"),
         ({"name": "   \t"}, VerificationAttemptInvalidName, "must not be blank"),
@@ -118,7 +126,7 @@ def test_duplicate_external_id_is_rejected_and_changes_nothing(user, signals, dj
         ({"name": None}, VerificationAttemptInvalidName, "must be a string, not NoneType"),
         ({"name": "Ada\x00"}, VerificationAttemptInvalidName, "NUL"),
         (
-            {"expiration_datetime": datetime(2030, 1, 1)},  # noqa: DTZ001 -- the naive datetime under test
+            {"expiration_datetime": datetime(2030, 1, 1)},
             VerificationAttemptInvalidExpiration,
             "timezone-aware",
         ),
@@ -132,9 +140,11 @@ def test_create_rejects_bad_input_with_a_clear_error(
     user, signals, django_capture_on_commit_callbacks, kwargs, error, message
 ):
     arguments = {"name": "Ada", "status": "approved", **kwargs}
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(error, match=message) as raised:
-            api.create_verification_attempt(user, **arguments)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(error, match=message) as raised,
+    ):
+        api.create_verification_attempt(user, **arguments)
     assert isinstance(raised.value, ValueError)
     assert VerificationAttempt.objects.count() == 0
     assert callbacks == []
@@ -237,8 +247,16 @@ def test_allowed_transitions_apply(attempt_id, path, final):
 @pytest.mark.parametrize(
     ("path", "rejected", "message"),
     [
-        (["pending"], "created", "cannot move from 'pending' to 'created'; allowed from 'pending': approved, denied"),
-        (["approved"], "pending", "cannot move from 'approved' to 'pending'; allowed from 'approved': denied"),
+        (
+            ["pending"],
+            "created",
+            "cannot move from 'pending' to 'created'; allowed from 'pending': approved, denied",
+        ),
+        (
+            ["approved"],
+            "pending",
+            "cannot move from 'approved' to 'pending'; allowed from 'approved': denied",
+        ),
         (["denied"], "approved", "cannot move from 'denied' to 'approved'; allowed from 'denied': none"),
         (["approved"], "created", "from 'approved' to 'created'"),
     ],
@@ -250,9 +268,11 @@ def test_invalid_transition_is_rejected_and_changes_nothing(
         api.update_verification_attempt(attempt_id, status=status)
     before = api.get_verification_attempt(attempt_id)
     history_rows = VerificationAttempt.history.filter(id=attempt_id).count()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(VerificationAttemptInvalidTransition, match=message) as raised:
-            api.update_verification_attempt(attempt_id, status=rejected, name="Someone Else")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(VerificationAttemptInvalidTransition, match=message) as raised,
+    ):
+        api.update_verification_attempt(attempt_id, status=rejected, name="Someone Else")
     assert (raised.value.current, raised.value.requested) == (path[-1], rejected)
     assert api.get_verification_attempt(attempt_id) == before
     assert VerificationAttempt.history.filter(id=attempt_id).count() == history_rows
@@ -274,7 +294,7 @@ def test_setting_the_same_status_is_a_no_op(attempt_id, signals, django_capture_
         ({"status": "bogus"}, VerificationAttemptInvalidStatus),
         ({"name": ""}, VerificationAttemptInvalidName),
         ({"name": "n" * 300}, VerificationAttemptInvalidName),
-        ({"expiration_datetime": datetime(2030, 1, 1)}, VerificationAttemptInvalidExpiration),  # noqa: DTZ001
+        ({"expiration_datetime": datetime(2030, 1, 1)}, VerificationAttemptInvalidExpiration),
         ({"expiration_datetime": "2030-01-01"}, VerificationAttemptInvalidExpiration),
         ({"hide_status_from_user": None}, VerificationAttemptInvalidField),
         ({"reason": "r" * 101}, VerificationAttemptInvalidField),
@@ -307,7 +327,9 @@ def test_every_change_is_kept_with_who_and_why(user, staff_user):
         user, "Ada", "created", changed_by=staff_user, reason="imported from the old system"
     )
     api.update_verification_attempt(attempt_id, status="pending")
-    api.update_verification_attempt(attempt_id, status="denied", changed_by=staff_user, reason="document expired")
+    api.update_verification_attempt(
+        attempt_id, status="denied", changed_by=staff_user, reason="document expired"
+    )
     history = list(VerificationAttempt.history.filter(id=attempt_id).order_by("history_id"))
     assert [row.status for row in history] == ["created", "pending", "denied"]
     assert [row.history_type for row in history] == ["+", "~", "~"]

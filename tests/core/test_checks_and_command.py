@@ -66,7 +66,9 @@ def test_a_provider_whose_check_raises_is_reported_as_an_error(monkeypatch):
 
     monkeypatch.setattr(TestProvider, "check", explode)
     [error] = [m for m in check_idv_configuration() if m.id == "idv_core.E004"]
-    assert error.msg == "The check of identity-verification provider 'testprovider' raised KeyError: 'API_KEY'"
+    assert (
+        error.msg == "The check of identity-verification provider 'testprovider' raised KeyError: 'API_KEY'"
+    )
 
 
 def test_the_checks_run_with_manage_py_check():

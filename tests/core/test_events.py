@@ -15,7 +15,7 @@ LATER = datetime(2031, 1, 2, tzinfo=UTC)
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    """Run the on-commit callbacks of the block, as a real commit would (the test's transaction never commits)."""
+    """Run the block's on-commit callbacks as a real commit would (the test's transaction never commits)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
@@ -130,10 +130,14 @@ def test_a_rolled_back_change_sends_nothing(make_user, signals):
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction.atomic():
-        api.update_verification_attempt(attempt_id, status="approved")
-        api.create_verification_attempt(user, "Ada", "denied")
-        raise Abort
+    def change_then_fail():
+        with transaction.atomic():
+            api.update_verification_attempt(attempt_id, status="approved")
+            api.create_verification_attempt(user, "Ada", "denied")
+            raise Abort
+
+    with pytest.raises(Abort):
+        change_then_fail()
     assert signals.events == []
     assert api.get_verification_attempt(attempt_id).status == "created"
     assert VerificationAttempt.objects.count() == 1
@@ -159,7 +163,7 @@ def test_a_raising_receiver_neither_undoes_the_change_nor_stops_the_others(make_
 
 @pytest.mark.django_db(transaction=True)
 def test_under_debug_a_raising_receiver_still_lets_the_next_signal_go(make_user, signals, settings, caplog):
-    """openedx-events re-raises receiver errors when DEBUG is on; the change stays and the next signal goes."""
+    """openedx-events re-raises receiver errors under DEBUG; the change stays and the next signal goes."""
     settings.DEBUG = True
     user = make_user()
     IDV_ATTEMPT_CREATED.connect(_raise, dispatch_uid="raising", weak=False)
@@ -169,7 +173,10 @@ def test_under_debug_a_raising_receiver_still_lets_the_next_signal_go(make_user,
         IDV_ATTEMPT_CREATED.disconnect(dispatch_uid="raising")
     assert VerificationAttempt.objects.get(pk=attempt_id).status == "approved"
     assert "approved" in signals.types
-    assert f"org.openedx.learning.idv_attempt.created.v1 for verification attempt {attempt_id} failed" in caplog.text
+    assert (
+        f"org.openedx.learning.idv_attempt.created.v1 for verification attempt {attempt_id} failed"
+        in caplog.text
+    )
     assert "Secret Name" not in caplog.text
 
 
@@ -177,7 +184,9 @@ def test_under_debug_a_raising_receiver_still_lets_the_next_signal_go(make_user,
 def test_no_log_line_contains_the_verified_name(user, committed, caplog):
     caplog.set_level("DEBUG")
     with committed():
-        attempt_id = api.create_verification_attempt(user, "Zebulon Quartermaine", "created", provider="persona")
+        attempt_id = api.create_verification_attempt(
+            user, "Zebulon Quartermaine", "created", provider="persona"
+        )
         api.update_verification_attempt(attempt_id, name="Zebulon Q. Quartermaine", status="approved")
     assert caplog.records
     assert "Zebulon" not in caplog.text

@@ -72,7 +72,9 @@ def test_status_page_shows_the_learner_s_visible_attempts_only(client, user, mak
     assert "Someone Else" not in page
 
 
-def test_the_test_provider_flow_goes_through_the_core_api(client, user, signals, django_capture_on_commit_callbacks):
+def test_the_test_provider_flow_goes_through_the_core_api(
+    client, user, signals, django_capture_on_commit_callbacks
+):
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/idv/testprovider/start", {"name": "Ada Lovelace", "phrase": "I am me"})

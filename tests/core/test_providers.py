@@ -53,19 +53,37 @@ def test_a_provider_that_fails_to_import_is_reported_and_isolated(caplog):
 def test_a_class_that_is_not_a_provider_is_refused():
     errors = {info.id: info.error for info in get_provider_load_errors()}
     assert errors["notaprovider"] == (
-        "TypeError: idv_testprovider.provider:NotAProvider is not a subclass of idv_core.providers.IDVProvider"
+        "TypeError: idv_testprovider.provider:NotAProvider is not a subclass of "
+        "idv_core.providers.IDVProvider"
     )
     assert "notaprovider" not in get_installed_providers()
 
 
 def test_providers_are_loaded_once_per_process(monkeypatch):
     first = get_installed_providers()["testprovider"]
+
     def fail(*args, **kwargs):
         raise AssertionError("the providers were loaded a second time")
 
     monkeypatch.setattr(providers.ExtensionManager, "__init__", fail)
     assert get_installed_providers()["testprovider"] is first
     assert get_default_provider() is first
+
+
+def _write_provider_module(folder, module, class_name, start_url):
+    (folder / f"{module}.py").write_text(
+        textwrap.dedent(
+            f"""
+            from idv_core.providers import IDVProvider
+
+            class {class_name}(IDVProvider):
+                name = "{class_name}"
+
+                def get_start_url(self):
+                    return "{start_url}"
+            """
+        )
+    )
 
 
 def _install_fake_distribution(tmp_path, name, entry_points):
@@ -77,10 +95,7 @@ def _install_fake_distribution(tmp_path, name, entry_points):
 
 
 def test_an_id_claimed_by_two_distributions_keeps_one_and_reports_the_other(tmp_path, monkeypatch):
-    (tmp_path / "idv_dup_provider.py").write_text(
-        "from idv_core.providers import IDVProvider\n\n"
-        "class Dup(IDVProvider):\n    name = 'Impostor'\n\n    def get_start_url(self):\n        return '/dup'\n"
-    )
+    _write_provider_module(tmp_path, "idv_dup_provider", "Dup", "/dup")
     _install_fake_distribution(
         tmp_path, "openedx-idv-dup", "[openedx.idv_provider]\ntestprovider = idv_dup_provider:Dup\n"
     )
@@ -100,10 +115,19 @@ def test_an_id_claimed_by_two_distributions_keeps_one_and_reports_the_other(tmp_
 
 def test_a_provider_whose_constructor_raises_is_isolated(tmp_path, monkeypatch):
     (tmp_path / "idv_exploding.py").write_text(
-        "from idv_core.providers import IDVProvider\n\n"
-        "class Exploding(IDVProvider):\n    def __init__(self, provider_id):\n        raise RuntimeError('boom')\n"
+        textwrap.dedent(
+            """
+            from idv_core.providers import IDVProvider
+
+            class Exploding(IDVProvider):
+                def __init__(self, provider_id):
+                    raise RuntimeError("boom")
+            """
+        )
     )
-    _install_fake_distribution(tmp_path, "openedx-idv-exploding", "[openedx.idv_provider]\nexploding = idv_exploding:Exploding\n")
+    _install_fake_distribution(
+        tmp_path, "openedx-idv-exploding", "[openedx.idv_provider]\nexploding = idv_exploding:Exploding\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     clear_provider_cache()
     errors = {info.id: info for info in get_provider_load_errors()}
@@ -118,11 +142,10 @@ def test_all_installed_providers_are_enabled_by_default(settings):
 
 
 def test_enabled_providers_follow_the_setting_order_and_skip_unknown_ids(tmp_path, monkeypatch, settings):
-    (tmp_path / "idv_second.py").write_text(
-        "from idv_core.providers import IDVProvider\n\n"
-        "class Second(IDVProvider):\n    name = 'Second'\n\n    def get_start_url(self):\n        return '/second'\n"
+    _write_provider_module(tmp_path, "idv_second", "Second", "/second")
+    _install_fake_distribution(
+        tmp_path, "openedx-idv-second", "[openedx.idv_provider]\nsecond = idv_second:Second\n"
     )
-    _install_fake_distribution(tmp_path, "openedx-idv-second", "[openedx.idv_provider]\nsecond = idv_second:Second\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     clear_provider_cache()
     settings.IDV_ENABLED_PROVIDERS = ["second", "missing", "testprovider", "second"]
@@ -172,10 +195,12 @@ def test_clear_provider_cache_forgets_stevedore_s_entry_point_list():
 
 
 def test_the_core_imports_no_provider_package():
-    import idv_core.api  # noqa: F401
+    import idv_core.api
     import idv_core.providers  # noqa: F401
 
-    loaded_by_core = {name for name in sys.modules if name.startswith("idv_") and not name.startswith("idv_core")}
+    loaded_by_core = {
+        name for name in sys.modules if name.startswith("idv_") and not name.startswith("idv_core")
+    }
     # Only the registry's own loading (entry points) brings provider modules in, never an import in idv_core.
     for name in loaded_by_core:
         assert name.split(".")[0] in {"idv_testprovider", "idv_dup_provider", "idv_exploding", "idv_second"}

@@ -2,7 +2,8 @@
 How many queries the API makes: the figures the docs and the closing note quote.
 
 Inside a test the surrounding transaction turns each ``atomic`` block into a SAVEPOINT and a RELEASE,
-which are counted here; in a request they are BEGIN/COMMIT of the real transaction instead.
+which are counted here; outside one they are the BEGIN and COMMIT of the real transaction (``make bench``
+counts the same totals).
 """
 
 from datetime import UTC, datetime

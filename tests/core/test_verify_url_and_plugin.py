@@ -74,7 +74,11 @@ def _host(**values):
 def test_plugin_settings_fill_in_defaults_and_install_the_step():
     host = _host()
     plugin_settings(host)
-    assert (host.IDV_DAYS_GOOD_FOR, host.IDV_ENABLED_PROVIDERS, host.IDV_DEFAULT_PROVIDER) == (365, None, None)
+    assert (host.IDV_DAYS_GOOD_FOR, host.IDV_ENABLED_PROVIDERS, host.IDV_DEFAULT_PROVIDER) == (
+        365,
+        None,
+        None,
+    )
     assert host.IDV_VERIFY_URL == "/idv/verify"
     assert host.OPEN_EDX_FILTERS_CONFIG == {
         IDV_PAGE_URL_FILTER_TYPE: {"pipeline": [DEFAULT_PROVIDER_URL_STEP], "fail_silently": True}
@@ -84,7 +88,11 @@ def test_plugin_settings_fill_in_defaults_and_install_the_step():
 def test_the_host_s_own_values_win():
     host = _host(IDV_DAYS_GOOD_FOR=30, IDV_ENABLED_PROVIDERS=["manual"], IDV_DEFAULT_PROVIDER="manual")
     plugin_settings(host)
-    assert (host.IDV_DAYS_GOOD_FOR, host.IDV_ENABLED_PROVIDERS, host.IDV_DEFAULT_PROVIDER) == (30, ["manual"], "manual")
+    assert (host.IDV_DAYS_GOOD_FOR, host.IDV_ENABLED_PROVIDERS, host.IDV_DEFAULT_PROVIDER) == (
+        30,
+        ["manual"],
+        "manual",
+    )
 
 
 @pytest.mark.parametrize(

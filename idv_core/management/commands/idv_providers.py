@@ -24,7 +24,9 @@ class Command(BaseCommand):
         enabled_ids = [provider.id for provider in get_enabled_providers()]
         default = get_default_provider()
         if not infos:
-            self.stdout.write("No identity-verification provider is installed (entry point group openedx.idv_provider).")
+            self.stdout.write(
+                "No identity-verification provider is installed (entry point group openedx.idv_provider)."
+            )
         for info in infos:
             flags = []
             if info.id in enabled_ids and info.provider is not None:

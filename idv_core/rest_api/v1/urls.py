@@ -7,6 +7,8 @@ from idv_core.rest_api.v1 import views
 urlpatterns = [
     re_path(r"^status/?$", views.LearnerStatusView.as_view(), name="api-v1-status"),
     re_path(
-        r"^users/(?P<username>[\w.@+-]+)/attempts/?$", views.UserAttemptsView.as_view(), name="api-v1-user-attempts"
+        r"^users/(?P<username>[\w.@+-]+)/attempts/?$",
+        views.UserAttemptsView.as_view(),
+        name="api-v1-user-attempts",
     ),
 ]

@@ -55,7 +55,9 @@ class UserAttemptsView(APIView):
         return Response(
             {
                 "username": username,
-                "verification": UserVerificationStatusSerializer(asdict(api.get_user_verification_status(user))).data,
+                "verification": UserVerificationStatusSerializer(
+                    asdict(api.get_user_verification_status(user))
+                ).data,
                 "attempts": VerificationAttemptSerializer([asdict(a) for a in attempts], many=True).data,
             }
         )
