@@ -18,7 +18,10 @@ def start(request):
     """GET shows the form; POST records an attempt with the typed name, approved if the phrase matches."""
     if request.method == "POST":
         attempt_id = api.create_verification_attempt(
-            request.user, request.POST.get("name", ""), VerificationAttemptStatus.CREATED, provider=PROVIDER_ID
+            request.user,
+            request.POST.get("name", ""),
+            VerificationAttemptStatus.CREATED,
+            provider=PROVIDER_ID,
         )
         confirmed = request.POST.get("phrase") == "I am me"
         api.update_verification_attempt(
