@@ -215,7 +215,7 @@ def create_verification_attempt(
             by hand.
         external_id: The provider's own reference for the attempt, unique per provider; blank for none.
         changed_by: The user responsible for the change, kept in the audit trail (staff, for manual work).
-        reason: Why, kept in the audit trail.
+        reason: Why, kept in the audit trail (at most 100 characters).
 
     Returns:
         The id of the new attempt; pass it to :func:`update_verification_attempt`.

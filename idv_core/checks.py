@@ -88,7 +88,7 @@ def _check_providers() -> list[CheckMessage]:
     for provider in get_enabled_providers():
         try:
             messages.extend(provider.check())
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 -- a provider's broken check must not hide the others
             messages.append(
                 Error(
                     f"The check of identity-verification provider {provider.id!r} raised "

@@ -69,8 +69,9 @@ class IDVProvider:
         """
         Return Django system-check messages about this provider's configuration (missing settings...).
 
-        Runs from ``manage.py check`` and ``manage.py idv_providers`` for every enabled provider. Use ids
-        of the form ``<provider id>.E001`` / ``.W001``. The default finds nothing to report.
+        ``manage.py check`` runs it for every enabled provider, ``manage.py idv_providers`` for every
+        installed one. Use ids of the form ``<provider id>.E001`` / ``.W001``. The default finds nothing
+        to report.
         """
         return []
 
@@ -168,7 +169,7 @@ def _load_providers() -> dict[str, ProviderInfo]:
                     f"{extension.entry_point.value} is not a subclass of idv_core.providers.IDVProvider"
                 )
             provider = plugin(extension.name)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 -- a broken provider must not take the others down
             record_failure(manager, extension.entry_point, error)
             continue
         infos[extension.name] = ProviderInfo(

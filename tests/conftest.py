@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from openedx_events.learning.signals import (
     IDV_ATTEMPT_APPROVED,
@@ -14,6 +16,25 @@ from openedx_events.learning.signals import (
     IDV_ATTEMPT_DENIED,
     IDV_ATTEMPT_PENDING,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_server_is_reachable():
+    """On a database server (make test-integration), stop with a clear message when it is not up."""
+    database = settings.DATABASES["default"]
+    if "sqlite" in database["ENGINE"]:
+        return
+    address = (database["HOST"], int(database["PORT"]))
+    try:
+        socket.create_connection(address, timeout=3).close()
+    except OSError as error:
+        pytest.exit(
+            f"MariaDB is not reachable at {address[0]}:{address[1]} ({error}). Start it with "
+            "`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd` "
+            "(see shared/design/services.md) and run `make test-integration` again.",
+            returncode=4,
+        )
+
 
 IDV_SIGNALS = (IDV_ATTEMPT_CREATED, IDV_ATTEMPT_PENDING, IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED)
 _usernames = itertools.count(1)

@@ -102,3 +102,16 @@ def test_idv_providers_shows_a_disabled_provider(settings):
 def test_idv_providers_says_when_nothing_is_installed(monkeypatch):
     monkeypatch.setattr("idv_core.management.commands.idv_providers.get_provider_infos", list)
     assert "No identity-verification provider is installed" in _run_idv_providers()
+
+
+def test_idv_providers_survives_a_provider_that_raises(monkeypatch):
+    from idv_testprovider.provider import TestProvider
+
+    def broken_url(self):
+        raise RuntimeError("URLs not mounted")
+
+    monkeypatch.setattr(TestProvider, "get_start_url", broken_url)
+    output = _run_idv_providers()
+    assert "    error: RuntimeError: URLs not mounted" in output
+    assert "broken  [LOAD ERROR]" in output
+    assert "IDV_DEFAULT_PROVIDER = 'testprovider'" in output

@@ -200,3 +200,11 @@ def test_admin_is_read_only_and_shows_the_history(client, superuser, user):
     history = client.get(f"{base}/history/")
     assert history.status_code == 200
     assert "fake document" in history.content.decode()
+
+
+def test_a_provider_view_turns_the_api_s_validation_error_into_a_400(client, user):
+    client.force_login(user)
+    response = client.post("/idv/testprovider/start", {"name": "   ", "phrase": "I am me"})
+    assert response.status_code == 400
+    assert "The name must not be blank." in response.content.decode()
+    assert api.get_verification_attempts(user) == []

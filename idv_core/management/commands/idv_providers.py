@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from idv_core.conf import idv_setting
-from idv_core.providers import get_default_provider, get_enabled_providers, get_provider_infos
+from idv_core.providers import IDVProvider, get_default_provider, get_enabled_providers, get_provider_infos
 
 
 class Command(BaseCommand):
@@ -40,12 +40,21 @@ class Command(BaseCommand):
             version = f" {info.version}" if info.version else ""
             self.stdout.write(f"{info.id}  [{', '.join(flags)}]  {info.distribution}{version}")
             if info.provider is not None:
-                self.stdout.write(f"    name: {info.provider.name or '-'}")
-                self.stdout.write(f"    start URL: {info.provider.get_start_url()}")
-                for message in info.provider.check():
-                    self.stdout.write(self.style.WARNING(f"    problem: {message.id}: {message.msg}"))
+                self._describe(info.provider)
             if info.error:
                 self.stdout.write(self.style.ERROR(f"    error: {info.error}"))
         self.stdout.write("")
         self.stdout.write(f"IDV_ENABLED_PROVIDERS = {idv_setting('IDV_ENABLED_PROVIDERS')!r}")
         self.stdout.write(f"IDV_DEFAULT_PROVIDER = {idv_setting('IDV_DEFAULT_PROVIDER')!r}")
+
+    def _describe(self, provider: IDVProvider) -> None:
+        """Print a loaded provider's name, start URL and configuration problems; survive its errors."""
+        self.stdout.write(f"    name: {provider.name or '-'}")
+        try:
+            self.stdout.write(f"    start URL: {provider.get_start_url()}")
+            messages = provider.check()
+        except Exception as error:  # noqa: BLE001 -- one provider's bug must not hide the others
+            self.stdout.write(self.style.ERROR(f"    error: {type(error).__name__}: {error}"))
+            return
+        for message in messages:
+            self.stdout.write(self.style.WARNING(f"    problem: {message.id}: {message.msg}"))

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from idv_core import api
+from idv_core.exceptions import VerificationAttemptInvalidName
 from idv_core.providers import enabled_provider_required
 from idv_core.statuses import VerificationAttemptStatus
 
@@ -17,12 +18,15 @@ PROVIDER_ID = "testprovider"
 def start(request):
     """GET shows the form; POST records an attempt with the typed name, approved if the phrase matches."""
     if request.method == "POST":
-        attempt_id = api.create_verification_attempt(
-            request.user,
-            request.POST.get("name", ""),
-            VerificationAttemptStatus.CREATED,
-            provider=PROVIDER_ID,
-        )
+        try:
+            attempt_id = api.create_verification_attempt(
+                request.user,
+                request.POST.get("name", ""),
+                VerificationAttemptStatus.CREATED,
+                provider=PROVIDER_ID,
+            )
+        except VerificationAttemptInvalidName as error:
+            return render(request, "idv_testprovider/start.html", {"error": str(error)}, status=400)
         confirmed = request.POST.get("phrase") == "I am me"
         api.update_verification_attempt(
             attempt_id,

@@ -1,0 +1,139 @@
+"""
+Settings of the demo host: a small LMS stand-in that installs its plugin apps the way the LMS does.
+
+Plugin apps come from the ``lms.djangoapp`` entry point (edx-django-utils): idv_core from this checkout,
+edx-name-affirmation from PyPI and anything else installed in the environment. Their plugin settings are
+applied at the end (``add_plugins``), after the host's own.
+
+Environment: ``DATABASE_URL`` (default: SQLite in demo/db.sqlite3; e.g. ``mysql://root@127.0.0.1:3306/test``),
+``DEMO_DEBUG=0`` turns DEBUG off, ``DEMO_SECRET_KEY`` replaces the demo's public secret key.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import dj_database_url
+from cryptography.hazmat.primitives.asymmetric import rsa
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+from jwt.algorithms import RSAAlgorithm
+
+DEMO_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "insecure-demo-only-key-never-use-in-production")
+DEBUG = os.environ.get("DEMO_DEBUG", "1") != "0"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+# As the LMS: edx-name-affirmation's migrations use AutoField and its app config sets no default.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+ROOT_URLCONF = "demo_site.urls"
+WSGI_APPLICATION = "demo_site.wsgi.application"
+
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{DEMO_DIR / 'db.sqlite3'}")}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "rest_framework",
+    "openedx_events",
+    # edx-name-affirmation's VerifiedNameConfig is a django-config-models ConfigurationModel.
+    "config_models",
+    "demo_site",
+    # The plugin apps, as in the LMS: idv_core, edx_name_affirmation, edx_toggles, and any provider installed.
+    *get_plugin_apps("lms.djangoapp"),
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made a change in the admin in the audit trails (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Listed first so the demo's idv_core/base.html wins over idv_core's, whatever the app order.
+        "DIRS": [DEMO_DIR / "demo_site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+STATIC_URL = "static/"
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# The same shape as the LMS's, so that edx-drf-extensions' JwtAuthentication (idv_core's REST API) works.
+# The public key set must never be empty: edx-drf-extensions 10.9 then accepts a token signed with any key.
+# The demo makes a fresh RSA key pair per process (tokens it would issue die with the server).
+_JWT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_JWT_PUBLIC = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY.public_key())), "kid": "demo", "alg": "RS512"}
+JWT_AUTH = {
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_ISSUERS": [{"ISSUER": "demo-issuer", "AUDIENCE": "demo-audience", "SECRET_KEY": SECRET_KEY}],
+    "JWT_SIGNING_ALGORITHM": "RS512",
+    "JWT_PRIVATE_SIGNING_JWK": json.dumps(
+        {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY)), "kid": "demo", "alg": "RS512"}
+    ),
+    "JWT_PUBLIC_SIGNING_JWK_SET": json.dumps({"keys": [_JWT_PUBLIC]}),
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+}
+
+# No broker, no worker: Celery tasks (edx-name-affirmation's) run at once, in the process sending the event,
+# and their errors propagate to the sender (openedx-events and idv_core log them) instead of vanishing.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# Never used (eager), but Celery still builds a connection from it: in memory, so nothing is contacted.
+CELERY_BROKER_URL = "memory://localhost/"
+
+# No telemetry backend in the demo (edx-django-utils defaults to New Relic, which is not installed).
+OPENEDX_TELEMETRY: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        # edx-name-affirmation logs an ERROR each time an IDV event has no VerifiedName to update. In the
+        # LMS the photo-verification flow creates it first; here the events alone create it, as designed.
+        "expected_name_affirmation_error": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: not record.getMessage().startswith("Created VerifiedName for user="),
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["expected_name_affirmation_error"]},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "idv_core": {"level": "INFO"},
+        "demo_site": {"level": "INFO"},
+        # Its IDV event handler logs the verified name at INFO: keep that PII out of the demo's output.
+        "edx_name_affirmation": {"level": "WARNING"},
+    },
+}
+
+add_plugins(__name__, "lms.djangoapp", "common")

@@ -1,0 +1,232 @@
+"""
+The demo host (demo/): its checks pass, ``idv_demo_setup`` is re-runnable, and the served site works.
+
+The demo has its own settings (``demo_site.settings``) while this suite runs Django with ``tests.settings``,
+so every demo command runs in a subprocess, against a temporary SQLite database. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MANAGE = REPO_ROOT / "demo" / "manage.py"
+COMMAND_TIMEOUT = 120
+SERVER_START_TIMEOUT = 30
+
+# Printed by `shell -c` as one JSON line: each user's attempts (through idv_core.api) and the verified names
+# edx-name-affirmation recorded (user and status only; the names themselves stay out of the output).
+STATE_QUERY = """
+import json
+from django.contrib.auth import get_user_model
+from edx_name_affirmation.models import VerifiedName
+from idv_core import api
+users = get_user_model().objects.order_by("username")
+names = VerifiedName.objects.select_related("user")
+print(json.dumps({
+    "attempts": {user.username: [a.status for a in api.get_verification_attempts(user)] for user in users},
+    "verified_names": sorted([name.user.username, name.status] for name in names),
+}))
+"""
+
+EXPECTED_ATTEMPTS = {
+    "denied": ["denied"],
+    "expired": ["approved"],
+    "learner": [],
+    "pending": ["pending"],
+    "staff": [],
+    "verified": ["approved"],
+}
+# What the setup's table says of each login (the learner's summed-up status).
+EXPECTED_STATUS = {
+    "staff": "none",
+    "learner": "none",
+    "verified": "approved",
+    "pending": "pending",
+    "expired": "expired",
+    "denied": "denied",
+}
+
+
+_SUITE_ONLY_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
+
+
+def _demo_env(database_url: str) -> dict[str, str]:
+    # Nothing of the suite's own configuration may leak into the demo (settings module, test provider path).
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
+    }
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def _manage(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 -- our own interpreter and manage.py, fixed arguments
+        [sys.executable, str(MANAGE), *args],
+        cwd=REPO_ROOT,
+        env=_demo_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+
+
+def _manage_ok(database_url: str, *args: str) -> str:
+    result = _manage(database_url, *args)
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _state(database_url: str) -> dict[str, Any]:
+    return json.loads(
+        _manage_ok(database_url, "shell", "-v", "0", "-c", STATE_QUERY).strip().splitlines()[-1]
+    )
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    """A migrated temporary database on which ``idv_demo_setup`` ran twice, and what each run left."""
+
+    url: str
+    first_output: str
+    first_state: dict[str, Any]
+    second_output: str
+    second_state: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
+    """Migrate a temporary SQLite database and run ``idv_demo_setup`` on it twice."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'db.sqlite3'}"
+    _manage_ok(url, "migrate", "--noinput", "-v", "0")
+    first_output = _manage_ok(url, "idv_demo_setup")
+    first_state = _state(url)
+    second_output = _manage_ok(url, "idv_demo_setup")
+    return DemoDatabase(url, first_output, first_state, second_output, _state(url))
+
+
+def test_check_reports_no_errors(tmp_path: Path) -> None:
+    result = _manage(f"sqlite:///{tmp_path / 'db.sqlite3'}", "check")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "ERRORS" not in output
+
+
+def test_setup_prints_the_logins_and_is_idempotent(demo_database: DemoDatabase) -> None:
+    output = demo_database.first_output
+    assert "Demo users: 6 created, 0 already existed." in output
+    assert "Demo attempts: written for 4 learners, 0 already had attempts." in output
+    assert "http://127.0.0.1:8000/" in output
+    table = {cells[0]: cells[1:3] for cells in (line.split() for line in output.splitlines()) if cells}
+    for username, status in EXPECTED_STATUS.items():
+        assert table[username] == [username, status], output  # username, password (= username), status
+
+    assert demo_database.first_state["attempts"] == EXPECTED_ATTEMPTS
+    assert "Demo users: 0 created, 6 already existed." in demo_database.second_output
+    assert "Demo attempts: written for 0 learners, 4 already had attempts." in demo_database.second_output
+    assert demo_database.second_state == demo_database.first_state
+
+
+def test_name_affirmation_recorded_the_verified_names(demo_database: DemoDatabase) -> None:
+    verified_names = demo_database.second_state["verified_names"]
+    assert ["verified", "approved"] in verified_names
+    assert ["denied", "denied"] in verified_names
+    # One per attempt, from name-affirmation's own handler and (eager) task; the second run added none.
+    assert sorted(username for username, _ in verified_names) == ["denied", "expired", "pending", "verified"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _opener(cookies: http.cookiejar.CookieJar | None = None) -> urllib.request.OpenerDirector:
+    # No proxy from the environment: only 127.0.0.1 is contacted, directly.
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    if cookies is not None:
+        handlers.append(urllib.request.HTTPCookieProcessor(cookies))
+    return urllib.request.build_opener(*handlers)
+
+
+def _open(opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None) -> tuple[int, str, str]:
+    request = urllib.request.Request(url, data=data, headers={"Accept": "application/json, text/html"})  # noqa: S310
+    with opener.open(request, timeout=10) as response:
+        return response.status, response.geturl(), response.read().decode()
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"runserver exited:\n{log_path.read_text()}"
+        try:
+            _open(_opener(), f"{base_url}/login/")
+        except OSError:
+            time.sleep(0.2)
+        else:
+            return
+    pytest.fail(f"runserver did not answer within {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
+
+
+def test_served_demo_shows_the_verified_learner(demo_database: DemoDatabase, tmp_path: Path) -> None:
+    base_url = f"http://127.0.0.1:{_free_port()}"
+    log_path = tmp_path / "runserver.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603 -- our own interpreter and manage.py, fixed arguments
+            [sys.executable, str(MANAGE), "runserver", "--noreload", base_url.removeprefix("http://")],
+            cwd=REPO_ROOT,
+            env=_demo_env(demo_database.url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(server, base_url, log_path)
+
+        with pytest.raises(urllib.error.HTTPError) as anonymous:
+            _open(_opener(), f"{base_url}/api/idv/v1/status")
+        assert anonymous.value.code == 401
+        anonymous.value.close()
+
+        cookies = http.cookiejar.CookieJar()
+        session = _opener(cookies)
+        status, _, login_page = _open(session, f"{base_url}/login/?next=/idv/status")
+        assert status == 200
+        assert 'name="csrfmiddlewaretoken"' in login_page
+        csrf_token = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+        form = {
+            "csrfmiddlewaretoken": csrf_token,
+            "username": "verified",
+            "password": "verified",
+            "next": "/idv/status",
+        }
+        status, url, page = _open(session, f"{base_url}/login/", urllib.parse.urlencode(form).encode())
+        assert (status, urllib.parse.urlsplit(url).path) == (200, "/idv/status")
+        assert 'data-status="approved"' in page
+        assert 'data-testid="demo-username">verified<' in page
+
+        status, _, body = _open(session, f"{base_url}/api/idv/v1/status")
+        assert status == 200
+        data = json.loads(body)
+        assert (data["status"], data["is_verified"]) == ("approved", True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
