@@ -1,7 +1,7 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E003`` are configuration errors, ``idv_core.W001``..``W003`` warnings; each
+Ids: ``idv_core.E001``..``E005`` are configuration errors, ``idv_core.W001``..``W003`` warnings; each
 enabled provider reports its own under its id (``<provider id>.E001``...).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from idv_core.conf import idv_setting
@@ -86,6 +87,17 @@ def _check_load_errors() -> list[CheckMessage]:
 def _check_providers() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for provider in get_enabled_providers():
+        if provider.django_app and not apps.is_installed(provider.django_app):
+            messages.append(
+                Error(
+                    f"The identity-verification provider {provider.id!r} needs the Django app "
+                    f"{provider.django_app!r}, which is not in INSTALLED_APPS.",
+                    hint="In the LMS, plugin apps are added by get_plugin_apps('lms.djangoapp'); elsewhere add "
+                    "the app to INSTALLED_APPS, or disable the provider in IDV_ENABLED_PROVIDERS.",
+                    id="idv_core.E005",
+                )
+            )
+            continue
         try:
             messages.extend(provider.check())
         except Exception as error:  # noqa: BLE001 -- a provider's broken check must not hide the others

@@ -53,6 +53,10 @@ class IDVProvider:
     name: ClassVar[str] = ""
     #: One or two sentences for learners on the "Verify my identity" page.
     description: ClassVar[str] = ""
+    #: The Django app (its name in INSTALLED_APPS) holding the provider's models, views, admin and URLs,
+    #: if it has one. The app mounts its URLs itself, as an edx-django-utils plugin app (``url_config``);
+    #: ``manage.py check`` reports an enabled provider whose app is not installed (idv_core.E005).
+    django_app: ClassVar[str | None] = None
 
     def __init__(self, provider_id: str) -> None:
         self.id = provider_id

@@ -115,3 +115,19 @@ def test_idv_providers_survives_a_provider_that_raises(monkeypatch):
     assert "    error: RuntimeError: URLs not mounted" in output
     assert "broken  [LOAD ERROR]" in output
     assert "IDV_DEFAULT_PROVIDER = 'testprovider'" in output
+
+
+def test_an_enabled_provider_whose_django_app_is_missing_is_an_error(monkeypatch):
+    from idv_testprovider.provider import TestProvider
+
+    monkeypatch.setattr(TestProvider, "django_app", "idv_testprovider_app_not_installed")
+    [error] = [m for m in check_idv_configuration() if m.id == "idv_core.E005"]
+    assert error.msg == (
+        "The identity-verification provider 'testprovider' needs the Django app "
+        "'idv_testprovider_app_not_installed', which is not in INSTALLED_APPS."
+    )
+    assert "    Django app: idv_testprovider_app_not_installed (NOT INSTALLED)" in _run_idv_providers()
+
+
+def test_idv_providers_shows_the_provider_s_django_app():
+    assert "    Django app: idv_testprovider (installed)" in _run_idv_providers()

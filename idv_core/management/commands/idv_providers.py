@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from idv_core.conf import idv_setting
@@ -50,6 +51,9 @@ class Command(BaseCommand):
     def _describe(self, provider: IDVProvider) -> None:
         """Print a loaded provider's name, start URL and configuration problems; survive its errors."""
         self.stdout.write(f"    name: {provider.name or '-'}")
+        if provider.django_app:
+            state = "installed" if apps.is_installed(provider.django_app) else "NOT INSTALLED"
+            self.stdout.write(f"    Django app: {provider.django_app} ({state})")
         try:
             self.stdout.write(f"    start URL: {provider.get_start_url()}")
             messages = provider.check()

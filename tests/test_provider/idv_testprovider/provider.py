@@ -12,6 +12,7 @@ class TestProvider(IDVProvider):
 
     name = "Test provider"
     description = "Confirm a phrase to be verified (tests only)."
+    django_app = "idv_testprovider"
 
     def get_start_url(self) -> str:
         """The provider's own start page."""
