@@ -92,8 +92,8 @@ def _check_providers() -> list[CheckMessage]:
                 Error(
                     f"The identity-verification provider {provider.id!r} needs the Django app "
                     f"{provider.django_app!r}, which is not in INSTALLED_APPS.",
-                    hint="In the LMS, plugin apps are added by get_plugin_apps('lms.djangoapp'); elsewhere add "
-                    "the app to INSTALLED_APPS, or disable the provider in IDV_ENABLED_PROVIDERS.",
+                    hint="In the LMS, plugin apps are added by get_plugin_apps('lms.djangoapp'); elsewhere "
+                    "add the app to INSTALLED_APPS, or disable the provider in IDV_ENABLED_PROVIDERS.",
                     id="idv_core.E005",
                 )
             )
