@@ -31,12 +31,6 @@ class VerificationAttemptRecord:
     created: datetime
     modified: datetime
 
-    def is_active_approval(self, now: datetime) -> bool:
-        """Return whether this attempt verifies its user at ``now`` (approved and not expired)."""
-        return self.status == VerificationAttemptStatus.APPROVED and (
-            self.expiration_datetime is None or self.expiration_datetime > now
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class UserVerificationStatus:

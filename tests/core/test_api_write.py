@@ -1,5 +1,6 @@
 """create_verification_attempt and update_verification_attempt: what they store, reject and record."""
 
+import inspect
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -172,6 +173,11 @@ def test_create_needs_a_saved_user(make_user):
 @pytest.fixture
 def attempt_id(user):
     return api.create_verification_attempt(user, "Ada Lovelace", "created", provider="testprovider")
+
+
+def test_unset_reads_as_unset_in_signatures_and_docs():
+    assert repr(UNSET) == "UNSET"
+    assert str(inspect.signature(api.update_verification_attempt)).count("= UNSET") == 4
 
 
 def test_unset_arguments_leave_every_field_unchanged(attempt_id):
