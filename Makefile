@@ -52,7 +52,7 @@ bench: $(STAMP) ## run the benchmarks (queries and timings of the read and write
 
 demo-setup: $(STAMP)
 	$(BIN)/python demo/manage.py migrate --noinput -v 0
-	$(BIN)/python demo/manage.py idv_demo_setup
+	$(BIN)/python demo/manage.py idv_demo_setup --url http://$(DEMO_ADDR)/
 
 demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host
 	@echo ""

@@ -46,7 +46,7 @@ def connect_available_plugin_receivers(project_type: str) -> int:
                 missing = sender_path
                 sender = import_string(sender_path) if sender_path else None
             except ImportError as error:
-                log.info(
+                log.debug(
                     "Plugin receiver %s.%s not connected: this host has no %s (%s).",
                     module.__name__,
                     receiver.__name__,
