@@ -18,8 +18,9 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -76,12 +77,15 @@ class _Unset(Enum):
 UNSET: Final = _Unset.UNSET
 UnsetType = Literal[_Unset.UNSET]
 
+#: A saved user, or a user's id (the read functions accept either).
+UserOrId = AbstractBaseUser | int
+
 
 # --- validation: every argument is checked before anything is read or written -----------------------
 
 
 def _validate_status(status: object) -> VerificationAttemptStatus:
-    if not VerificationAttemptStatus.is_valid(status):
+    if not isinstance(status, str) or not VerificationAttemptStatus.is_valid(status):
         raise VerificationAttemptInvalidStatus(status)
     return VerificationAttemptStatus(status)
 
@@ -142,7 +146,7 @@ def _validate_attempt_id(attempt_id: object) -> int:
     return attempt_id
 
 
-def _user_id(user: Any) -> int:
+def _user_id(user: object) -> int:
     """Accept a saved user or a user id (the read side)."""
     if isinstance(user, int) and not isinstance(user, bool):
         return user
@@ -158,7 +162,9 @@ def _default_expiration() -> datetime:
     return timezone.now() + timedelta(days=idv_setting("IDV_DAYS_GOOD_FOR"))
 
 
-def _record_history_context(attempt: VerificationAttempt, changed_by: Any, reason: str) -> None:
+def _record_history_context(
+    attempt: VerificationAttempt, changed_by: AbstractBaseUser | None, reason: str
+) -> None:
     # django-simple-history reads these when it writes the history row for the next save().
     if changed_by is not None:
         attempt._history_user = changed_by
@@ -185,7 +191,7 @@ def _to_record(attempt: VerificationAttempt) -> VerificationAttemptRecord:
 
 
 def create_verification_attempt(
-    user: Any,
+    user: AbstractBaseUser,
     name: str,
     status: VerificationAttemptStatus | str,
     expiration_datetime: datetime | None = None,
@@ -193,7 +199,7 @@ def create_verification_attempt(
     *,
     provider: str = "",
     external_id: str = "",
-    changed_by: Any = None,
+    changed_by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> int:
     """
@@ -284,7 +290,7 @@ def update_verification_attempt(
     expiration_datetime: datetime | UnsetType | None = UNSET,
     hide_status_from_user: bool | UnsetType = UNSET,
     *,
-    changed_by: Any = None,
+    changed_by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> None:
     """
@@ -362,7 +368,7 @@ def update_verification_attempt(
     log.info("Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
 
 
-def retire_user_verification_names(user: Any) -> int:
+def retire_user_verification_names(user: UserOrId) -> int:
     """
     Erase the verified names of ``user``'s attempts and of their audit trail (user retirement).
 
@@ -414,7 +420,7 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
         raise VerificationAttemptNotFound(provider=provider, external_id=external_id) from None
 
 
-def get_verification_attempts(user: Any) -> list[VerificationAttemptRecord]:
+def get_verification_attempts(user: UserOrId) -> list[VerificationAttemptRecord]:
     """Return all of ``user``'s attempts (a user or a user id), newest first, hidden ones included."""
     return [
         _to_record(attempt)
@@ -428,14 +434,14 @@ def _active_approval_q(now: datetime) -> Q:
     )
 
 
-def is_user_verified(user: Any) -> bool:
+def is_user_verified(user: UserOrId) -> bool:
     """Return whether ``user`` (a user or a user id) has an approved attempt that has not expired."""
     return VerificationAttempt.objects.filter(
         _active_approval_q(timezone.now()), user_id=_user_id(user)
     ).exists()
 
 
-def get_verified_user_ids(user_ids: Iterable[int]) -> set[int]:
+def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     """
     Return which of ``user_ids`` have an approved, unexpired attempt.
 
@@ -455,7 +461,7 @@ def get_verified_user_ids(user_ids: Iterable[int]) -> set[int]:
     return verified
 
 
-def get_user_verification_status(user: Any) -> UserVerificationStatus:
+def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
     """
     Sum up ``user``'s verification (a user or a user id) over all their attempts, in one query.
 
@@ -510,7 +516,7 @@ def get_user_verification_status(user: Any) -> UserVerificationStatus:
     )
 
 
-def get_verify_url(user: Any = None) -> str:
+def get_verify_url(user: AbstractBaseUser | None = None) -> str:
     """
     Return the URL of the page where a learner verifies their identity.
 
