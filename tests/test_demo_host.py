@@ -75,7 +75,7 @@ def _demo_env(database_url: str) -> dict[str, str]:
 
 
 def _manage(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 -- our own interpreter and manage.py, fixed arguments
+    return subprocess.run(
         [sys.executable, str(MANAGE), *args],
         cwd=REPO_ROOT,
         env=_demo_env(database_url),
@@ -187,7 +187,7 @@ def test_served_demo_shows_the_verified_learner(demo_database: DemoDatabase, tmp
     base_url = f"http://127.0.0.1:{_free_port()}"
     log_path = tmp_path / "runserver.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(  # noqa: S603 -- our own interpreter and manage.py, fixed arguments
+        server = subprocess.Popen(
             [sys.executable, str(MANAGE), "runserver", "--noreload", base_url.removeprefix("http://")],
             cwd=REPO_ROOT,
             env=_demo_env(demo_database.url),

@@ -103,12 +103,13 @@ JWT_AUTH = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",
 }
 
-# No broker, no worker: Celery tasks (edx-name-affirmation's) run at once, in the process sending the event,
-# and their errors propagate to the sender (openedx-events and idv_core log them) instead of vanishing.
-CELERY_TASK_ALWAYS_EAGER = True
+# By default no broker and no worker: Celery tasks (edx-name-affirmation's) run at once, in the process
+# sending the event, and their errors propagate to the sender (openedx-events and idv_core log them).
+# DEMO_CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) switches to a real broker and a separate
+# `celery -A demo_site worker`, as in the LMS; the integration suite runs it that way.
+CELERY_BROKER_URL = os.environ.get("DEMO_CELERY_BROKER_URL", "memory://localhost/")
+CELERY_TASK_ALWAYS_EAGER = "DEMO_CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
-# Never used (eager), but Celery still builds a connection from it: in memory, so nothing is contacted.
-CELERY_BROKER_URL = "memory://localhost/"
 
 # No telemetry backend in the demo (edx-django-utils defaults to New Relic, which is not installed).
 OPENEDX_TELEMETRY: list[str] = []
