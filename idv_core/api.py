@@ -15,6 +15,7 @@ function here logs one or puts one in an error message.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
@@ -90,6 +91,15 @@ def _validate_status(status: object) -> VerificationAttemptStatus:
     return VerificationAttemptStatus(status)
 
 
+def _is_utf8_encodable(text: str) -> bool:
+    # Lone surrogates are valid in a Python str but in no database encoding.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate_name(name: object) -> str:
     if not isinstance(name, str):
         raise VerificationAttemptInvalidName(f"The name must be a string, not {type(name).__name__}.")
@@ -100,8 +110,12 @@ def _validate_name(name: object) -> str:
         raise VerificationAttemptInvalidName(
             f"The name is {len(stripped)} characters long; at most {NAME_MAX_LENGTH} are allowed."
         )
-    if "\x00" in stripped:
-        raise VerificationAttemptInvalidName("The name must not contain NUL characters.")
+    if any(unicodedata.category(character) == "Cc" for character in stripped):
+        raise VerificationAttemptInvalidName(
+            "The name must not contain control characters (line breaks, tabs, NUL...)."
+        )
+    if not _is_utf8_encodable(stripped):
+        raise VerificationAttemptInvalidName("The name must be valid Unicode text (it has a lone surrogate).")
     return stripped
 
 
@@ -126,7 +140,7 @@ def _validate_flag(value: object) -> bool:
     return value
 
 
-def _validate_text(field: str, value: object, max_length: int) -> str:
+def _validate_text(field: str, value: object, max_length: int, *, identifier: bool = False) -> str:
     if not isinstance(value, str):
         raise VerificationAttemptInvalidField(f"{field} must be a string, not {type(value).__name__}.")
     if len(value) > max_length:
@@ -135,6 +149,13 @@ def _validate_text(field: str, value: object, max_length: int) -> str:
         )
     if "\x00" in value:
         raise VerificationAttemptInvalidField(f"{field} must not contain NUL characters.")
+    if not _is_utf8_encodable(value):
+        raise VerificationAttemptInvalidField(
+            f"{field} must be valid Unicode text (it has a lone surrogate)."
+        )
+    if identifier and value != value.strip():
+        # MySQL's PAD SPACE collations ignore trailing spaces: "x" and "x " would be one id there.
+        raise VerificationAttemptInvalidField(f"{field} must not start or end with white space.")
     return value
 
 
@@ -210,7 +231,8 @@ def create_verification_attempt(
 
     Args:
         user: The saved user whose identity is being verified.
-        name: The name being ID-verified (surrounding white space is stripped; 1 to 255 characters).
+        name: The name being ID-verified (surrounding white space is stripped; 1 to 255 characters, no
+            control characters).
         status: The initial status: ``created``, ``pending``, ``approved`` or ``denied``.
         expiration_datetime: When an approval stops counting (timezone-aware; may be in the past, for
             imported records). None means "not given": an attempt created ``approved`` then expires
@@ -241,8 +263,8 @@ def create_verification_attempt(
     name = _validate_name(name)
     expiration_datetime = _validate_expiration(expiration_datetime)
     hide_status_from_user = _validate_flag(hide_status_from_user)
-    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH)
-    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH)
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH, identifier=True)
+    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH, identifier=True)
     reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
 
     if status == VerificationAttemptStatus.APPROVED and expiration_datetime is None:
@@ -408,8 +430,8 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
         VerificationAttemptInvalidField: ``external_id`` is blank (blank means "no reference").
         VerificationAttemptNotFound: the provider has no attempt with this external id.
     """
-    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH)
-    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH)
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH, identifier=True)
+    external_id = _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH, identifier=True)
     if not external_id:
         raise VerificationAttemptInvalidField(
             "external_id must not be blank: blank means the attempt has none."

@@ -48,6 +48,7 @@ class VerificationAttempt(models.Model):
         max_length=PROVIDER_MAX_LENGTH, blank=True, default="", help_text="Id of the provider that owns it."
     )
     # NULL, not "", means "no external id" so that the unique constraint leaves those rows alone.
+    # On MySQL/MariaDB this column and ``provider`` compare exactly (binary collation, migration 0002).
     external_id = models.CharField(  # noqa: DJ001
         max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,

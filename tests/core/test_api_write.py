@@ -125,7 +125,10 @@ def test_duplicate_external_id_is_rejected_and_changes_nothing(
         ({"name": "   \t"}, VerificationAttemptInvalidName, "must not be blank"),
         ({"name": "x" * 256}, VerificationAttemptInvalidName, "256 characters long; at most 255"),
         ({"name": None}, VerificationAttemptInvalidName, "must be a string, not NoneType"),
-        ({"name": "Ada\x00"}, VerificationAttemptInvalidName, "NUL"),
+        ({"name": "Ada\x00"}, VerificationAttemptInvalidName, "control characters"),
+        ({"name": "Ada\nLovelace"}, VerificationAttemptInvalidName, "control characters"),
+        ({"name": "Ada \ud800"}, VerificationAttemptInvalidName, "lone surrogate"),
+        ({"external_id": "inq_\udfff"}, VerificationAttemptInvalidField, "external_id must be valid Unicode"),
         (
             {"expiration_datetime": datetime(2030, 1, 1)},
             VerificationAttemptInvalidExpiration,
@@ -134,6 +137,11 @@ def test_duplicate_external_id_is_rejected_and_changes_nothing(
         ({"expiration_datetime": date(2030, 1, 1)}, VerificationAttemptInvalidExpiration, "not date"),
         ({"hide_status_from_user": "yes"}, VerificationAttemptInvalidField, "True or False"),
         ({"provider": "p" * 65}, VerificationAttemptInvalidField, "provider is 65 characters"),
+        (
+            {"external_id": "inq_1 "},
+            VerificationAttemptInvalidField,
+            "must not start or end with white space",
+        ),
         ({"external_id": 12}, VerificationAttemptInvalidField, "external_id must be a string"),
     ],
 )

@@ -9,7 +9,11 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from idv_core import api
-from idv_core.exceptions import VerificationAttemptAlreadyExists, VerificationAttemptInvalidTransition
+from idv_core.exceptions import (
+    VerificationAttemptAlreadyExists,
+    VerificationAttemptInvalidTransition,
+    VerificationAttemptNotFound,
+)
 from idv_core.models import VerificationAttempt
 
 pytestmark = [pytest.mark.integration]
@@ -121,3 +125,19 @@ def test_reads_use_the_user_status_expiration_index(make_user):
         [plan] = _explain(queryset)
         assert plan["key"] == "idv_attempt_user_status_exp"
         assert plan["type"] in {"ref", "range"}
+
+
+@pytest.mark.django_db
+def test_external_ids_are_exact_on_mariadb_whatever_the_table_collation(user):
+    """Vendor references are case-sensitive (Persona's inq_ ids): the database must not fold case."""
+    upper = api.create_verification_attempt(user, "Ada", "created", provider="persona", external_id="inq_AbC")
+    lower = api.create_verification_attempt(user, "Ada", "created", provider="persona", external_id="inq_abc")
+    accented = api.create_verification_attempt(
+        user, "Ada", "created", provider="persona", external_id="inq_abç"
+    )
+    assert len({upper, lower, accented}) == 3
+    assert api.get_verification_attempt_by_external_id("persona", "inq_AbC").id == upper
+    assert api.get_verification_attempt_by_external_id("persona", "inq_abc").id == lower
+    assert api.get_verification_attempt_by_external_id("persona", "inq_abç").id == accented
+    with pytest.raises(VerificationAttemptNotFound):
+        api.get_verification_attempt_by_external_id("Persona", "inq_abc")
