@@ -41,4 +41,6 @@ class Migration(migrations.Migration):
     dependencies = [("idv_core", "0001_initial")]
 
     # MySQL cannot roll DDL back, and Django refuses DDL inside a transaction there: not atomic.
-    operations = [migrations.RunPython(use_binary_collation, use_table_collation, atomic=False, elidable=False)]
+    operations = [
+        migrations.RunPython(use_binary_collation, use_table_collation, atomic=False, elidable=False)
+    ]
