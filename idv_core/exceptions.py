@@ -52,7 +52,11 @@ class VerificationAttemptInvalidTransition(ValueError):
 
 
 class VerificationAttemptInvalidName(ValueError):
-    """The name to verify is blank, not a string, or too long. The message never repeats the name."""
+    """
+    The name to verify is blank, too long, not a string, or has control characters or a lone surrogate.
+
+    The message never repeats the name.
+    """
 
 
 class VerificationAttemptInvalidExpiration(ValueError):
@@ -60,7 +64,10 @@ class VerificationAttemptInvalidExpiration(ValueError):
 
 
 class VerificationAttemptInvalidField(ValueError):
-    """Another argument (provider id, external id, flag, user) has the wrong type or length."""
+    """
+    Another argument (user, attempt id, provider id, external id, flag, reason) has the wrong type or length,
+    an id starts or ends with white space, or a text has a NUL or a lone surrogate.
+    """
 
 
 class VerificationAttemptAlreadyExists(ValueError):
