@@ -86,6 +86,7 @@ def _send(payloads: list[tuple[OpenEdxPublicSignal, VerificationAttemptData]], c
             # send_robust: a receiver that raises does not stop the others (openedx-events logs it).
             signal.send_event(idv_attempt=data, time=changed_at)
         except Exception:
+            # The change is committed: one signal's failure must not stop the next signal of the change.
             # Only reached when openedx-events re-raises (settings.DEBUG, or allow_send_event_failure()).
             log.exception(
                 "Sending %s for verification attempt %s failed.", signal.event_type, data.attempt_id
