@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed-dev
 ISTAMP := $(VENV)/.installed-integration
 TEST_PLUGINS := build/test-plugins
 DEMO_ADDR ?= 127.0.0.1:8000
+# The provider distributions (providers/<name>/), installed editable beside the core in every environment.
+PROVIDERS := $(patsubst %/setup.cfg,%,$(wildcard providers/*/setup.cfg))
+PY312 ?= /root/.pyenv/versions/3.12.1/bin/python3.12
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-20s %s\n", $$1, $$2}'
@@ -17,12 +20,16 @@ help: ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements/dev.txt setup.cfg setup.py
+$(STAMP): $(BIN)/python requirements/dev.txt requirements/py312.txt setup.cfg setup.py $(addsuffix /setup.cfg,$(PROVIDERS))
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# edx-event-bus-redis: 0.6.x (in dev.txt) on Python 3.11, 1.x on Python 3.12 and later.
+	if $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/py312.txt; fi
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		-e . $(addprefix -e ./,$(PROVIDERS))
 	touch $@
 
-requirements: $(STAMP) ## create .venv (if missing) and install the pinned development requirements
+requirements: $(STAMP) ## create .venv (if missing), install the pinned development requirements, the core and providers/*
 
 $(ISTAMP): $(STAMP) requirements/integration.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/integration.txt
@@ -44,8 +51,8 @@ test-plugins: $(TEST_PLUGINS)/.installed
 test: $(STAMP) test-plugins ## run the full default test suite (SQLite, in-process), with coverage
 	$(BIN)/pytest
 
-test-integration: $(ISTAMP) test-plugins ## run the core suite and the integration suite on the real MariaDB (127.0.0.1)
-	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests/core tests/integration
+test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
+	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 
 bench: $(STAMP) ## run the benchmarks (queries and timings of the read and write API)
 	$(BIN)/python -m bench
@@ -88,6 +95,10 @@ upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
 	for f in base test integration quality doc pip-tools dev; do \
 		$(BIN)/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/$$f.txt requirements/$$f.in || exit 1; \
 	done
+	@# The Python 3.12 extras are resolved by Python 3.12, against test.txt's pins.
+	rm -rf build/pip-tools-py312 && $(PY312) -m venv build/pip-tools-py312
+	build/pip-tools-py312/bin/pip install -q --disable-pip-version-check -r requirements/pip-tools.txt
+	build/pip-tools-py312/bin/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/py312.txt requirements/py312.in
 
 clean: ## remove build products, caches and the demo database (keeps .venv)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov docs/_build demo/db.sqlite3

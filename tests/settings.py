@@ -4,19 +4,19 @@ Settings of the default test suite: SQLite in memory, idv_core and the test prov
 The plugin settings are applied the way the LMS applies them (``plugin_settings``), after the host's.
 """
 
+import importlib
 import importlib.util
 import json
+import sys
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from jwt.algorithms import RSAAlgorithm
 
-from idv_core.settings.common import plugin_settings
-
-if importlib.util.find_spec("idv_testprovider") is None:
+if importlib.util.find_spec("idv_testprovider") is None or importlib.util.find_spec("idv_manual") is None:
     raise ImproperlyConfigured(
-        "The test provider distribution is not installed: run `make test` (or `make test-plugins`), which "
-        "pip-installs tests/test_provider into build/test-plugins."
+        "The test provider or the provider distributions are not installed: run `make test`, which "
+        "pip-installs providers/* (editable) and tests/test_provider (into build/test-plugins)."
     )
 
 SECRET_KEY = "insecure-test-only-key"
@@ -39,6 +39,11 @@ INSTALLED_APPS = [
     "openedx_events",
     "idv_core",
     "idv_testprovider",
+    # The provider distributions under providers/ (make test pip-installs them, editable).
+    "social_django",
+    "idv_manual",
+    "idv_sso",
+    "idv_persona",
 ]
 
 MIDDLEWARE = [
@@ -90,4 +95,7 @@ JWT_AUTH = {
 IDV_ENABLED_PROVIDERS = None
 IDV_DEFAULT_PROVIDER = "testprovider"
 
-plugin_settings(__import__("sys").modules[__name__])
+# Each plugin app's settings, applied as the LMS applies them: after the host's own.
+for _app in ("idv_core", "idv_manual", "idv_sso", "idv_persona"):
+    if importlib.util.find_spec(f"{_app}.settings") is not None:
+        importlib.import_module(f"{_app}.settings.common").plugin_settings(sys.modules[__name__])

@@ -1,6 +1,7 @@
 """The provider registry: discovery across real distributions, isolation of failures, settings."""
 
 import logging
+import subprocess
 import sys
 import textwrap
 
@@ -195,12 +196,22 @@ def test_clear_provider_cache_forgets_stevedore_s_entry_point_list():
 
 
 def test_the_core_imports_no_provider_package():
-    import idv_core.api
-    import idv_core.providers  # noqa: F401
-
-    loaded_by_core = {
-        name for name in sys.modules if name.startswith("idv_") and not name.startswith("idv_core")
-    }
-    # Only the registry's own loading (entry points) brings provider modules in, never an import in idv_core.
-    for name in loaded_by_core:
-        assert name.split(".")[0] in {"idv_testprovider", "idv_dup_provider", "idv_exploding", "idv_second"}
+    # A fresh interpreter with only the core installed as an app: importing the core's public modules
+    # must not import any provider package (those are Django apps the host installs, or entry points).
+    code = textwrap.dedent(
+        """
+        import sys
+        import django
+        from django.conf import settings
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "simple_history",
+                            "idv_core"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        )
+        django.setup()
+        import idv_core.api, idv_core.providers, idv_core.events, idv_core.checks, idv_core.pipeline
+        print(sorted({m.split(".")[0] for m in sys.modules if m.startswith("idv_")}))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['idv_core']"

@@ -1,0 +1,25 @@
+"""idv_sso as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
+
+from django.apps import AppConfig
+from edx_django_utils.plugins.constants import PluginURLs
+
+_PROJECT_TYPE = "lms.djangoapp"
+
+
+class IdvSsoConfig(AppConfig):
+    """The sso identity-verification provider's Django app."""
+
+    name = "idv_sso"
+    label = "idv_sso"
+    verbose_name = "Identity verification: sso"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        PluginURLs.CONFIG: {
+            _PROJECT_TYPE: {
+                PluginURLs.NAMESPACE: "idv_sso",
+                PluginURLs.REGEX: r"^",
+                PluginURLs.RELATIVE_PATH: "urls",
+            },
+        },
+    }
