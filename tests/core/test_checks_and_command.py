@@ -33,6 +33,7 @@ def test_bad_days_good_for_is_an_error(settings, days):
 
 
 def test_default_provider_that_is_not_enabled_is_an_error(settings):
+    settings.IDV_ENABLED_PROVIDERS = ["testprovider"]
     settings.IDV_DEFAULT_PROVIDER = "persona"
     [error] = [m for m in check_idv_configuration() if m.id == "idv_core.E002"]
     assert error.msg == "IDV_DEFAULT_PROVIDER is 'persona', which is not an enabled provider."
