@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -193,6 +193,22 @@ def _record_history_context(
         attempt._change_reason = reason
 
 
+def _save_new_external_id(attempt: VerificationAttempt, **save_kwargs: Any) -> None:
+    """Save ``attempt``, turning a clash on (provider, external_id) into VerificationAttemptAlreadyExists."""
+    try:
+        # A savepoint, so that the transaction is still usable to tell a duplicate from another error.
+        with transaction.atomic():
+            attempt.save(**save_kwargs)
+    except IntegrityError as error:
+        external_id = attempt.external_id
+        duplicates = VerificationAttempt.objects.filter(provider=attempt.provider, external_id=external_id)
+        if external_id is not None and duplicates.exclude(pk=attempt.pk).exists():
+            raise VerificationAttemptAlreadyExists(
+                provider=attempt.provider, external_id=external_id
+            ) from error
+        raise
+
+
 def _to_record(attempt: VerificationAttempt) -> VerificationAttemptRecord:
     return VerificationAttemptRecord(
         id=attempt.pk,
@@ -280,16 +296,7 @@ def create_verification_attempt(
         external_id=external_id or None,
     )
     _record_history_context(attempt, changed_by, reason)
-    try:
-        with transaction.atomic():
-            attempt.save()
-    except IntegrityError as error:
-        if (
-            external_id
-            and VerificationAttempt.objects.filter(provider=provider, external_id=external_id).exists()
-        ):
-            raise VerificationAttemptAlreadyExists(provider=provider, external_id=external_id) from error
-        raise
+    _save_new_external_id(attempt)
 
     entered = [VerificationAttemptStatus.CREATED]
     if status != VerificationAttemptStatus.CREATED:
@@ -312,6 +319,7 @@ def update_verification_attempt(
     expiration_datetime: datetime | UnsetType | None = UNSET,
     hide_status_from_user: bool | UnsetType = UNSET,
     *,
+    external_id: str | UnsetType = UNSET,
     changed_by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> None:
@@ -331,6 +339,9 @@ def update_verification_attempt(
         expiration_datetime: A timezone-aware datetime, or None to clear it (an approval with no
             expiration never expires).
         hide_status_from_user: Leave this attempt out of the status the learner is shown.
+        external_id: The provider's reference for an attempt created without one (a vendor's id known only
+            once the attempt exists). Set once: an attempt's reference never changes afterwards, so that
+            callbacks naming the old one still find it.
         changed_by: The user responsible for the change, kept in the audit trail.
         reason: Why, kept in the audit trail (at most 100 characters).
 
@@ -340,13 +351,23 @@ def update_verification_attempt(
         VerificationAttemptInvalidTransition: the attempt's status cannot move to ``status``.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
         VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
-        VerificationAttemptInvalidField: another argument has the wrong type or length.
+        VerificationAttemptInvalidField: another argument has the wrong type or length, or
+            ``external_id`` would replace the attempt's existing reference.
+        VerificationAttemptAlreadyExists: the attempt's provider already has another attempt with
+            ``external_id``.
     """
     attempt_id = _validate_attempt_id(attempt_id)
     new_name = UNSET if name is UNSET else _validate_name(name)
     new_status = UNSET if status is UNSET else _validate_status(status)
     new_expiration = UNSET if expiration_datetime is UNSET else _validate_expiration(expiration_datetime)
     new_hide = UNSET if hide_status_from_user is UNSET else _validate_flag(hide_status_from_user)
+    new_external_id = (
+        UNSET
+        if external_id is UNSET
+        else _validate_text("external_id", external_id, EXTERNAL_ID_MAX_LENGTH, identifier=True)
+    )
+    if new_external_id == "":
+        raise VerificationAttemptInvalidField("external_id cannot be cleared: pass a non-blank reference.")
     reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
 
     with transaction.atomic():
@@ -378,11 +399,21 @@ def update_verification_attempt(
         if new_hide is not UNSET and new_hide != attempt.hide_status_from_user:
             attempt.hide_status_from_user = new_hide
             changed.append("hide_status_from_user")
+        if new_external_id is not UNSET and new_external_id != attempt.external_id:
+            if attempt.external_id is not None:
+                raise VerificationAttemptInvalidField(
+                    f"Verification attempt {attempt_id} already has an external_id; it is set once."
+                )
+            attempt.external_id = new_external_id
+            changed.append("external_id")
 
         if not changed:
             return
         _record_history_context(attempt, changed_by, reason)
-        attempt.save(update_fields=[*changed, "modified"])
+        if "external_id" in changed:
+            _save_new_external_id(attempt, update_fields=[*changed, "modified"])
+        else:
+            attempt.save(update_fields=[*changed, "modified"])
         if entered is not None:
             # The user is loaded on its own (one more query) rather than joined into the locking SELECT:
             # MariaDB has no FOR UPDATE OF, so a join would also lock the learner's auth_user row.

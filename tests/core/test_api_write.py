@@ -185,7 +185,7 @@ def attempt_id(user):
 
 def test_unset_reads_as_unset_in_signatures_and_docs():
     assert repr(UNSET) == "UNSET"
-    assert str(inspect.signature(api.update_verification_attempt)).count("= UNSET") == 4
+    assert str(inspect.signature(api.update_verification_attempt)).count("= UNSET") == 5
 
 
 def test_unset_arguments_leave_every_field_unchanged(attempt_id):
@@ -367,3 +367,41 @@ def test_retirement_erases_names_but_keeps_the_verification(user, make_user):
     assert set(VerificationAttempt.history.filter(user_id=user.pk).values_list("name", flat=True)) == {""}
     assert VerificationAttempt.history.filter(user_id=other.pk).get().name == "Grace"
     assert api.is_user_verified(user) is True
+
+
+# --- external_id set once by update ----------------------------------------------------------------
+
+
+def test_update_sets_an_external_id_once_and_records_it_in_history(
+    attempt_id, signals, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        api.update_verification_attempt(attempt_id, external_id="inq_1", reason="vendor reference")
+    record = api.get_verification_attempt(attempt_id)
+    assert record.external_id == "inq_1"
+    assert api.get_verification_attempt_by_external_id("testprovider", "inq_1") == record
+    assert (
+        VerificationAttempt.history.filter(id=attempt_id).latest().history_change_reason == "vendor reference"
+    )
+    # Setting the same reference again is a no-op; no signal comes from a reference alone.
+    api.update_verification_attempt(attempt_id, external_id="inq_1")
+    assert VerificationAttempt.history.filter(id=attempt_id).count() == 2
+    assert signals.events == []
+
+
+def test_update_refuses_to_replace_or_clear_an_external_id(attempt_id):
+    api.update_verification_attempt(attempt_id, external_id="inq_1")
+    with pytest.raises(VerificationAttemptInvalidField, match="already has an external_id"):
+        api.update_verification_attempt(attempt_id, external_id="inq_2", status="pending")
+    with pytest.raises(VerificationAttemptInvalidField, match="cannot be cleared"):
+        api.update_verification_attempt(attempt_id, external_id="")
+    record = api.get_verification_attempt(attempt_id)
+    assert (record.external_id, record.status) == ("inq_1", "created")
+
+
+def test_update_with_another_attempt_s_external_id_is_rejected_and_changes_nothing(user, attempt_id):
+    api.create_verification_attempt(user, "Ada", "created", provider="testprovider", external_id="inq_1")
+    with pytest.raises(VerificationAttemptAlreadyExists, match="'testprovider' with external id 'inq_1'"):
+        api.update_verification_attempt(attempt_id, external_id="inq_1", status="pending")
+    record = api.get_verification_attempt(attempt_id)
+    assert (record.external_id, record.status) == ("", "created")
