@@ -23,4 +23,14 @@ def load_requirements(*requirements_paths):
     return requirements
 
 
-setup(install_requires=load_requirements(os.path.join(os.path.dirname(__file__), "requirements", "base.in")))
+setup(
+    install_requires=load_requirements(os.path.join(os.path.dirname(__file__), "requirements", "base.in")),
+    # The event-bus relay (idv_relay_events, idv_core.tasks) over Redis Streams: openedx-idv[eventbus].
+    # 0.6.x is the line that installs on Python 3.11; 1.x needs Python 3.12.
+    extras_require={
+        "eventbus": [
+            'edx-event-bus-redis>=0.6,<0.7; python_version < "3.12"',
+            'edx-event-bus-redis>=1.0,<2; python_version >= "3.12"',
+        ]
+    },
+)

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from idv_core.models import VerificationAttempt
+from idv_core.models import OutboxEvent, VerificationAttempt
 
 
 @admin.register(VerificationAttempt)
@@ -49,4 +49,25 @@ class VerificationAttemptAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Attempts are kept: deny or hide one instead (through the API)."""
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """See what waits for the event bus and why; the relay alone changes these records."""
+
+    list_display = ("id", "event_type", "topic", "attempt_id", "created", "delivered", "tries", "last_error")
+    list_filter = ("event_type", "topic", ("delivered", admin.EmptyFieldListFilter))
+    search_fields = ("=attempt_id", "=user_id", "=event_id")
+    ordering = ("-id",)
+    # The payload is PII (names, username, email): not shown.
+    exclude = ("payload",)
+    readonly_fields = [field.name for field in OutboxEvent._meta.fields if field.name != "payload"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Records are written by idv_core.api only."""
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Read-only."""
         return False

@@ -14,6 +14,7 @@ function here logs one or puts one in an error message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from django.utils import timezone
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events
+from idv_core import events, outbox
 from idv_core.conf import idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -296,12 +297,14 @@ def create_verification_attempt(
         external_id=external_id or None,
     )
     _record_history_context(attempt, changed_by, reason)
-    _save_new_external_id(attempt)
-
     entered = [VerificationAttemptStatus.CREATED]
     if status != VerificationAttemptStatus.CREATED:
         entered.append(status)
-    events.send_status_events_on_commit(attempt, user, entered)
+    # With the event-bus outbox on, the attempt and its outbox rows commit together. Without it there is
+    # one INSERT (and its history row) to make, which needs no transaction of its own.
+    with transaction.atomic() if outbox.is_enabled() else contextlib.nullcontext():
+        _save_new_external_id(attempt)
+        events.send_status_events_on_commit(attempt, user, entered)
     log.info(
         "Created verification attempt %s for user %s (provider %r, status %s).",
         attempt.pk,
@@ -423,15 +426,18 @@ def update_verification_attempt(
 
 def retire_user_verification_names(user: UserOrId) -> int:
     """
-    Erase the verified names of ``user``'s attempts and of their audit trail (user retirement).
+    Erase the verified names of ``user``'s attempts, of their audit trail and of their event-bus outbox
+    records (user retirement).
 
     The attempts keep their status and dates, so the platform still knows the user was verified; no
-    event is sent. Returns the number of attempts whose name was erased.
+    event is sent. Outbox records not yet delivered still go out, with blank names (the verified name and
+    the user's full name). Returns the number of attempts whose name was erased.
     """
     user_id = _user_id(user)
     with transaction.atomic():
         count = VerificationAttempt.objects.filter(user_id=user_id).exclude(name="").update(name="")
         VerificationAttempt.history.filter(user_id=user_id).exclude(name="").update(name="")
+        outbox.scrub_names(user_id)
     log.info("Retired the verified names of %s verification attempt(s) of user %s.", count, user_id)
     return count
 

@@ -1,8 +1,9 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E005`` are configuration errors, ``idv_core.W001``..``W003`` warnings; each
-enabled provider reports its own under its id (``<provider id>.E001``...).
+Ids: ``idv_core.E001``..``E008`` are configuration errors, ``idv_core.W001``..``W003`` warnings; each
+enabled provider reports its own under its id (``<provider id>.E001``...). E006..E008 are about the
+event-bus outbox (``IDV_EVENT_BUS_*``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from idv_core import outbox
 from idv_core.conf import idv_setting
 from idv_core.providers import get_enabled_providers, get_installed_providers, get_provider_load_errors
 
@@ -111,7 +114,92 @@ def _check_providers() -> list[CheckMessage]:
     return messages
 
 
+_POSITIVE_NUMBERS = (
+    "IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS",
+    "IDV_EVENT_BUS_RELAY_BATCH_SIZE",
+    "IDV_EVENT_BUS_RELAY_POLL_SECONDS",
+    "IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS",
+    "IDV_EVENT_BUS_RELAY_LEASE_SECONDS",
+)
+_REDIS_PRODUCERS = (
+    "edx_event_bus_redis.create_producer",
+    "edx_event_bus_redis.internal.producer.create_producer",
+)
+
+
+def _event_bus_config_errors(config: Any) -> list[str]:
+    if not isinstance(config, dict):
+        return [f"IDV_EVENT_BUS_PRODUCER_CONFIG must be a dict, not {type(config).__name__}."]
+    errors = []
+    for event_type, topics in config.items():
+        if event_type not in outbox.IDV_EVENT_TYPES:
+            errors.append(
+                f"IDV_EVENT_BUS_PRODUCER_CONFIG lists {event_type!r}, which is not an IDV event type "
+                f"({', '.join(sorted(outbox.IDV_EVENT_TYPES))})."
+            )
+            continue
+        if not isinstance(topics, dict):
+            errors.append(f"IDV_EVENT_BUS_PRODUCER_CONFIG[{event_type!r}] must be a dict of topics.")
+            continue
+        for topic, options in topics.items():
+            if (
+                not isinstance(topic, str)
+                or not topic
+                or not isinstance(options, dict)
+                or not isinstance(options.get("event_key_field"), str)
+                or not isinstance(options.get("enabled"), bool)
+            ):
+                errors.append(
+                    f"IDV_EVENT_BUS_PRODUCER_CONFIG[{event_type!r}][{topic!r}] must be "
+                    '{"event_key_field": "<dotted path>", "enabled": True or False}.'
+                )
+    return errors
+
+
+def _check_event_bus() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in _POSITIVE_NUMBERS:
+        value = idv_setting(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            messages.append(Error(f"{name} must be a positive number, not {value!r}.", id="idv_core.E006"))
+    config = idv_setting("IDV_EVENT_BUS_PRODUCER_CONFIG")
+    errors = _event_bus_config_errors(config)
+    messages.extend(
+        Error(error, hint="It has the shape of EVENT_BUS_PRODUCER_CONFIG.", id="idv_core.E006")
+        for error in errors
+    )
+    if errors or not outbox.is_enabled():
+        return messages
+    relayed = set(outbox.event_types_in(config))
+    both = sorted(relayed & set(outbox.event_types_in(getattr(settings, "EVENT_BUS_PRODUCER_CONFIG", {}))))
+    for event_type in both:
+        messages.append(
+            Error(
+                f"{event_type} is enabled both in IDV_EVENT_BUS_PRODUCER_CONFIG (idv_core's outbox relay) "
+                "and in EVENT_BUS_PRODUCER_CONFIG (openedx-events' producer): every event would reach the "
+                "bus twice, once of them without the outbox's guarantee.",
+                hint='Keep it in IDV_EVENT_BUS_PRODUCER_CONFIG only: set "enabled": False for it in '
+                "EVENT_BUS_PRODUCER_CONFIG (or remove it there).",
+                id="idv_core.E007",
+            )
+        )
+    producer = getattr(settings, "EVENT_BUS_PRODUCER", None)
+    if producer not in _REDIS_PRODUCERS or not getattr(settings, "EVENT_BUS_REDIS_CONNECTION_URL", None):
+        messages.append(
+            Error(
+                "IDV_EVENT_BUS_PRODUCER_CONFIG routes IDV events to the event bus, but the relay has no "
+                f"Redis bus: EVENT_BUS_PRODUCER is {producer!r} and EVENT_BUS_REDIS_CONNECTION_URL is "
+                f"{'set' if getattr(settings, 'EVENT_BUS_REDIS_CONNECTION_URL', None) else 'not set'}.",
+                hint="Set EVENT_BUS_PRODUCER = 'edx_event_bus_redis.create_producer' and "
+                "EVENT_BUS_REDIS_CONNECTION_URL (pip install edx-event-bus-redis), or empty "
+                "IDV_EVENT_BUS_PRODUCER_CONFIG.",
+                id="idv_core.E008",
+            )
+        )
+    return messages
+
+
 @register(Tags.compatibility, "idv")
 def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report problems with idv_core's settings, providers that failed to load, and providers' own checks."""
-    return _check_settings() + _check_load_errors() + _check_providers()
+    return _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus()

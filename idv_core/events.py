@@ -4,6 +4,11 @@ Status change -> openedx-events signal: the one map, and sending after the trans
 Each status an attempt enters sends exactly one signal, carrying a ``VerificationAttemptData`` built at
 the moment of the change (so each signal announces the status it is named for), and only once the
 surrounding transaction has committed: a rolled-back change sends nothing.
+
+The event's metadata (its CloudEvents id and time) is made at the change too. When the event type is routed
+to the event bus (``IDV_EVENT_BUS_PRODUCER_CONFIG``), the event is also written to the transactional outbox
+(``idv_core.outbox``) in the same transaction, with that same metadata: the bus message and the in-process
+signal carry the same id.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from openedx_events.data import EventsMetadata
 from openedx_events.learning.data import UserData, UserPersonalData, VerificationAttemptData
 from openedx_events.learning.signals import (
     IDV_ATTEMPT_APPROVED,
@@ -24,6 +29,7 @@ from openedx_events.learning.signals import (
 )
 from openedx_events.tooling import OpenEdxPublicSignal
 
+from idv_core import outbox
 from idv_core.statuses import VerificationAttemptStatus
 
 if TYPE_CHECKING:
@@ -74,17 +80,37 @@ def send_status_events_on_commit(
     """
     Send one signal per status in ``statuses`` (in order) once the current transaction commits.
 
-    The payloads are built now, from the attempt as just saved; outside a transaction they go at once.
+    The payloads and metadata are built now, from the attempt as just saved; outside a transaction they go
+    at once. Events routed to the bus are written to the outbox now, in the caller's transaction (callers
+    that write the outbox open one: see ``idv_core.api``).
     """
-    payloads = [(STATUS_SIGNALS[status], build_event_data(attempt, user, status)) for status in statuses]
-    transaction.on_commit(functools.partial(_send, payloads, attempt.modified), robust=True)
+    events = []
+    for status in statuses:
+        signal = STATUS_SIGNALS[status]
+        events.append(
+            (
+                signal,
+                build_event_data(attempt, user, status),
+                signal.generate_signal_metadata(time=attempt.modified),
+            )
+        )
+    outbox.add_to_outbox(
+        [(signal, {"idv_attempt": data}, metadata) for signal, data, metadata in events],
+        attempt_id=attempt.pk,
+        user_id=user.pk,
+    )
+    transaction.on_commit(functools.partial(_send, events), robust=True)
 
 
-def _send(payloads: list[tuple[OpenEdxPublicSignal, VerificationAttemptData]], changed_at: datetime) -> None:
-    for signal, data in payloads:
+def _send(events: list[tuple[OpenEdxPublicSignal, VerificationAttemptData, EventsMetadata]]) -> None:
+    for signal, data, metadata in events:
         try:
-            # send_robust: a receiver that raises does not stop the others (openedx-events logs it).
-            signal.send_event(idv_attempt=data, time=changed_at)
+            # The metadata made at the change (the outbox row has the same id), sent the way send_event
+            # sends: send_robust, a receiver that raises does not stop the others (openedx-events logs it),
+            # and not marked as coming from the bus, so EVENT_BUS_PRODUCER_CONFIG still applies.
+            # send_event() would make new metadata; send_event_with_custom_metadata() marks the event as
+            # received from the bus. tests/core/test_events.py pins this private method's behaviour.
+            signal._send_event_with_metadata(metadata=metadata, send_robust=True, idv_attempt=data)
         except Exception:
             # The change is committed: one signal's failure must not stop the next signal of the change.
             # Only reached when openedx-events re-raises (settings.DEBUG, or allow_send_event_failure()).

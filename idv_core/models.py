@@ -86,3 +86,82 @@ class VerificationAttempt(models.Model):
     def __str__(self) -> str:
         # Never include the name: this string reaches logs and admin messages.
         return f"VerificationAttempt {self.pk} of user {self.user_id} ({self.status})"
+
+
+TOPIC_MAX_LENGTH = 255
+
+
+class OutboxEvent(models.Model):
+    """
+    One IDV event waiting for (or delivered to) the Open edX event bus: the transactional outbox.
+
+    Written in the same transaction as the attempt change it announces, one row per event and bus topic,
+    only when ``IDV_EVENT_BUS_PRODUCER_CONFIG`` routes the event type to a topic. The relay
+    (``manage.py idv_relay_events`` or the ``idv_core.tasks.relay_idv_events`` Celery task) sends the rows
+    in ``id`` order and sets ``delivered`` once the bus confirmed the message; delivered rows are deleted
+    after ``IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS``. ``attempt_id`` and ``user_id`` are plain integers, not
+    foreign keys: an event that was committed must still go out if its attempt or user is deleted later.
+
+    .. pii: ``payload`` is the event's ``VerificationAttemptData`` in the openedx-events Avro dict form:
+       the verified name, and the learner's username, email and full name.
+    .. pii_types: name, username, email_address
+    .. pii_retirement: local_api
+    """
+
+    event_id = models.UUIDField(
+        help_text="The event's CloudEvents id (EventsMetadata.id), as sent in-process."
+    )
+    event_type = models.CharField(max_length=255)
+    topic = models.CharField(max_length=TOPIC_MAX_LENGTH, help_text="The bus topic, without the prefix.")
+    event_key_field = models.CharField(max_length=255, blank=True, default="")
+    attempt_id = models.BigIntegerField(help_text="The verification attempt the event is about.")
+    user_id = models.BigIntegerField(help_text="The learner, for retirement.")
+    payload = models.JSONField(help_text="The signal's data in the openedx-events Avro dict form.")
+    metadata = models.JSONField(help_text="The event's EventsMetadata (id, time, source...).")
+    created = models.DateTimeField(auto_now_add=True)
+    delivered = models.DateTimeField(null=True, blank=True, help_text="When the bus confirmed the message.")
+    message_id = models.CharField(
+        max_length=64, blank=True, default="", help_text="The bus's id of the message (Redis stream id)."
+    )
+    tries = models.PositiveIntegerField(default=0, help_text="How many times the relay tried to send it.")
+    next_try = models.DateTimeField(
+        null=True, blank=True, help_text="A record that could not be encoded waits until then."
+    )
+    last_error = models.CharField(max_length=255, blank=True, default="", help_text="No PII: a class name.")
+
+    class Meta:
+        verbose_name = "event-bus outbox record"
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "topic"], name="idv_outbox_event_topic"),
+        ]
+        indexes = [
+            # The relay's scan (undelivered, in id order) and the pruning (delivered before a date).
+            models.Index(fields=["delivered"], name="idv_outbox_delivered"),
+            # Retirement scrubs a user's payloads.
+            models.Index(fields=["user_id"], name="idv_outbox_user"),
+        ]
+
+    def __str__(self) -> str:
+        # Never include the payload: it is PII.
+        state = "delivered" if self.delivered else "pending"
+        return f"OutboxEvent {self.pk} {self.event_type} of attempt {self.attempt_id} ({state})"
+
+
+class OutboxRelayLease(models.Model):
+    """
+    Who may relay the outbox now: one relay at a time keeps the per-attempt order.
+
+    A relay renews its lease before every batch; a relay that died loses it when ``expires`` passes.
+
+    .. no_pii: Only a process identifier (host name, process id) and a time.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    owner = models.CharField(max_length=255)
+    expires = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "event-bus relay lease"
+
+    def __str__(self) -> str:
+        return f"OutboxRelayLease {self.name} held by {self.owner} until {self.expires:%Y-%m-%d %H:%M:%S}"

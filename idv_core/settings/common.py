@@ -35,6 +35,42 @@ DEFAULTS: dict[str, Any] = {
     # .. setting_description: The verification page URL that ``get_verify_url`` starts from before the
     #   ``IDVPageURLRequested`` filter runs. The default is this plugin's "Verify my identity" page.
     "IDV_VERIFY_URL": "/idv/verify",
+    # .. setting_name: IDV_EVENT_BUS_PRODUCER_CONFIG
+    # .. setting_default: {}
+    # .. setting_description: Which IDV events go to the Open edX event bus through idv_core's
+    #   transactional outbox, in the shape of openedx-events' ``EVENT_BUS_PRODUCER_CONFIG``:
+    #   ``{event_type: {topic: {"event_key_field": "idv_attempt.user.id", "enabled": True}}}``, topics
+    #   without ``EVENT_BUS_TOPIC_PREFIX``. Each enabled (event type, topic) gets an outbox row written in
+    #   the transaction of the change, delivered by ``manage.py idv_relay_events`` or the Celery task
+    #   ``idv_core.tasks.relay_idv_events`` through the bus of ``EVENT_BUS_PRODUCER`` (edx-event-bus-redis).
+    #   An event type listed here must not also be enabled in ``EVENT_BUS_PRODUCER_CONFIG``
+    #   (idv_core.E007). Empty: no outbox rows are written at all.
+    "IDV_EVENT_BUS_PRODUCER_CONFIG": {},
+    # .. setting_name: IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS
+    # .. setting_default: 7
+    # .. setting_description: How many days a delivered outbox record is kept (for replay and audit)
+    #   before the relay deletes it. Undelivered records are never deleted.
+    "IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS": 7,
+    # .. setting_name: IDV_EVENT_BUS_RELAY_BATCH_SIZE
+    # .. setting_default: 100
+    # .. setting_description: How many outbox records the relay reads per batch.
+    "IDV_EVENT_BUS_RELAY_BATCH_SIZE": 100,
+    # .. setting_name: IDV_EVENT_BUS_RELAY_POLL_SECONDS
+    # .. setting_default: 1.0
+    # .. setting_description: How long ``idv_relay_events`` waits before looking again when nothing is
+    #   pending (the latency of an event on the bus is at most about this much).
+    "IDV_EVENT_BUS_RELAY_POLL_SECONDS": 1.0,
+    # .. setting_name: IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS
+    # .. setting_default: 30.0
+    # .. setting_description: The longest wait between two tries while the bus is unreachable (the wait
+    #   doubles from 0.5 s up to this).
+    "IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS": 30.0,
+    # .. setting_name: IDV_EVENT_BUS_RELAY_LEASE_SECONDS
+    # .. setting_default: 60
+    # .. setting_description: Only one relay sends at a time (that keeps each attempt's events in order);
+    #   it renews its lease before each batch. A relay that died without releasing it is replaced after
+    #   this many seconds. Keep it above IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS.
+    "IDV_EVENT_BUS_RELAY_LEASE_SECONDS": 60,
 }
 
 

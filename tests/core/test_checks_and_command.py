@@ -47,7 +47,7 @@ def test_malformed_enabled_providers_is_an_error(settings, value):
 
 
 def test_unknown_enabled_id_and_no_provider_enabled_are_warnings(settings):
-    settings.IDV_ENABLED_PROVIDERS = ["persona"]
+    settings.IDV_ENABLED_PROVIDERS = ["not-installed"]
     settings.IDV_DEFAULT_PROVIDER = None
     ids = _ids(check_idv_configuration())
     assert "idv_core.W003" in ids

@@ -72,6 +72,18 @@ def test_status_page_shows_the_learner_s_visible_attempts_only(client, user, mak
     assert "Someone Else" not in page
 
 
+@pytest.mark.parametrize(
+    ("expiration", "text"),
+    [(datetime(2030, 3, 9, 12, tzinfo=UTC), "Verified until March 9, 2030."), (None, "Verified.")],
+)
+def test_status_page_says_verified_until_the_expiration_date(client, user, expiration, text):
+    attempt_id = api.create_verification_attempt(user, "Ada", "created")
+    api.update_verification_attempt(attempt_id, status="approved", expiration_datetime=expiration)
+    client.force_login(user)
+    page = client.get("/idv/status").content.decode()
+    assert text in " ".join(page.split())
+
+
 def test_the_test_provider_flow_goes_through_the_core_api(
     client, user, signals, django_capture_on_commit_callbacks
 ):

@@ -161,6 +161,7 @@ def test_enabled_providers_follow_the_setting_order_and_skip_unknown_ids(tmp_pat
 
 
 def test_default_provider_is_the_setting_else_the_first_enabled(settings):
+    settings.IDV_ENABLED_PROVIDERS = ["testprovider", "manual"]
     settings.IDV_DEFAULT_PROVIDER = "testprovider"
     assert get_default_provider().id == "testprovider"
     settings.IDV_DEFAULT_PROVIDER = "not-enabled"

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from idv_core import api
-from idv_core.models import VerificationAttempt
+from idv_core import api, outbox
+from idv_core.models import OutboxEvent, VerificationAttempt
 
 pytestmark = pytest.mark.django_db
 FUTURE = datetime(2040, 1, 1, tzinfo=UTC)
@@ -80,5 +80,34 @@ def test_update_verification_attempt_queries(user, django_assert_num_queries):
     with django_assert_num_queries(5):
         api.update_verification_attempt(attempt_id, name="Ada King")
     # A no-op reads the row and writes nothing.
+    with django_assert_num_queries(3):
+        api.update_verification_attempt(attempt_id, status="approved")
+
+
+@pytest.fixture
+def outbox_on(settings):
+    """IDV events routed to the event bus: each status change also writes its outbox rows."""
+    settings.IDV_EVENT_BUS_PRODUCER_CONFIG = {
+        event_type: {"learning-idv-attempt": {"event_key_field": "idv_attempt.user.id", "enabled": True}}
+        for event_type in outbox.IDV_EVENT_TYPES
+    }
+
+
+def test_create_verification_attempt_queries_with_the_outbox(user, outbox_on, django_assert_num_queries):
+    # SAVEPOINT (the transaction that holds the attempt and its outbox rows), SAVEPOINT, INSERT attempt,
+    # INSERT history row, RELEASE, INSERT outbox rows (created and approved: one bulk INSERT), RELEASE.
+    with django_assert_num_queries(7):
+        api.create_verification_attempt(user, "Ada", "approved", provider="persona", external_id="inq_1")
+    assert OutboxEvent.objects.count() == 2
+
+
+def test_update_verification_attempt_queries_with_the_outbox(user, outbox_on, django_assert_num_queries):
+    attempt_id = api.create_verification_attempt(user, "Ada", "pending")
+    # As without the outbox, plus one INSERT of the outbox row.
+    with django_assert_num_queries(7):
+        api.update_verification_attempt(attempt_id, status="approved")
+    # No status change, no event: the same as without the outbox.
+    with django_assert_num_queries(5):
+        api.update_verification_attempt(attempt_id, name="Ada King")
     with django_assert_num_queries(3):
         api.update_verification_attempt(attempt_id, status="approved")

@@ -1,0 +1,467 @@
+"""
+The transactional outbox of IDV events and the relay that delivers it to the Open edX event bus.
+
+Write side (:func:`add_to_outbox`): when ``IDV_EVENT_BUS_PRODUCER_CONFIG`` routes an IDV event type to a
+topic, the event is stored as an :class:`~idv_core.models.OutboxEvent` row in the transaction that makes
+the change, so a committed change always has its event, and a rolled-back change has none. With no route
+configured nothing is written (and no query is made).
+
+Read side (:class:`OutboxRelay`): reads undelivered rows in ``id`` order and sends each through a
+:class:`RedisStreamsTransport`, which writes the message exactly as edx-event-bus-redis's producer does
+(its ``RedisMessage`` headers and openedx-events' Avro bytes) but, unlike the producer's ``send()``, returns
+the Redis stream id or raises. A row is marked delivered only once Redis returned that id; the relay stops
+at the first bus failure and is retried with backoff, so an attempt's later event never overtakes an
+earlier undelivered one. Delivery is therefore at least once: consumers de-duplicate on the event id
+(``metadata.id``), which is the id the in-process signal carried too.
+
+See docs/decisions/0004-transactional-outbox.rst.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from openedx_events.data import EventsMetadata
+from openedx_events.event_bus import get_producer
+from openedx_events.event_bus.avro.deserializer import AvroSignalDeserializer
+from openedx_events.event_bus.avro.serializer import AvroSignalSerializer
+from openedx_events.learning.signals import (
+    IDV_ATTEMPT_APPROVED,
+    IDV_ATTEMPT_CREATED,
+    IDV_ATTEMPT_DENIED,
+    IDV_ATTEMPT_PENDING,
+)
+from openedx_events.tooling import OpenEdxPublicSignal
+
+from idv_core.conf import idv_setting
+from idv_core.models import OutboxEvent, OutboxRelayLease
+
+log = logging.getLogger(__name__)
+
+#: The event types the outbox carries: the IDV signals idv_core sends.
+IDV_EVENT_TYPES: frozenset[str] = frozenset(
+    signal.event_type
+    for signal in (IDV_ATTEMPT_CREATED, IDV_ATTEMPT_PENDING, IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED)
+)
+LEASE_NAME = "idv-event-bus"
+FIRST_BACKOFF_SECONDS = 0.5
+
+
+class EventBusNotConfigured(Exception):
+    """The relay has no bus: ``EVENT_BUS_PRODUCER`` does not make an edx-event-bus-redis producer."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """One (topic, event key field) an event type is sent to."""
+
+    topic: str
+    event_key_field: str
+
+
+def get_routes(event_type: str) -> list[Route]:
+    """Return the enabled routes of ``event_type`` in ``IDV_EVENT_BUS_PRODUCER_CONFIG`` (none: no outbox)."""
+    config = idv_setting("IDV_EVENT_BUS_PRODUCER_CONFIG") or {}
+    topics = config.get(event_type) if isinstance(config, dict) else None
+    if not isinstance(topics, dict):
+        return []
+    return [
+        Route(topic=topic, event_key_field=str(options.get("event_key_field", "")))
+        for topic, options in topics.items()
+        if isinstance(options, dict) and options.get("enabled") is True
+    ]
+
+
+def is_enabled() -> bool:
+    """Return whether any IDV event type goes through the outbox."""
+    return any(get_routes(event_type) for event_type in IDV_EVENT_TYPES)
+
+
+@functools.cache
+def _serializer(signal: OpenEdxPublicSignal) -> AvroSignalSerializer:
+    # Building the Avro schema costs more than serializing one event: once per signal.
+    return AvroSignalSerializer(signal)
+
+
+@functools.cache
+def _deserializer(signal: OpenEdxPublicSignal) -> AvroSignalDeserializer:
+    return AvroSignalDeserializer(signal)
+
+
+def metadata_to_json(metadata: EventsMetadata) -> dict[str, Any]:
+    """Return ``metadata`` as JSON-compatible data (every field, the minor version too)."""
+    data = metadata.to_json_data()
+    data["sourcelib"] = list(data["sourcelib"])
+    return data
+
+
+def metadata_from_json(data: dict[str, Any]) -> EventsMetadata:
+    """Rebuild the ``EventsMetadata`` :func:`metadata_to_json` stored."""
+    return EventsMetadata(
+        event_type=data["event_type"],
+        id=uuid.UUID(data["id"]),
+        minorversion=int(data["minorversion"]),
+        source=data["source"],
+        sourcehost=data["sourcehost"],
+        time=datetime.fromisoformat(data["time"]),
+        sourcelib=tuple(data["sourcelib"]),
+    )
+
+
+def add_to_outbox(
+    events: Sequence[tuple[OpenEdxPublicSignal, dict[str, Any], EventsMetadata]],
+    *,
+    attempt_id: int,
+    user_id: int,
+) -> int:
+    """
+    Store the events of one change that are routed to the bus, in the current transaction.
+
+    Args:
+        events: (signal, event data as the signal's keyword arguments, metadata), in the order they
+            happened; the metadata is the one the in-process signal is sent with.
+        attempt_id: The attempt the events are about.
+        user_id: Its user.
+
+    Returns:
+        How many rows were written (0, and no query, when no event type is routed).
+    """
+    rows = [
+        OutboxEvent(
+            event_id=metadata.id,
+            event_type=signal.event_type,
+            topic=route.topic,
+            event_key_field=route.event_key_field,
+            attempt_id=attempt_id,
+            user_id=user_id,
+            payload=_serializer(signal).to_dict(event_data),
+            metadata=metadata_to_json(metadata),
+        )
+        for signal, event_data, metadata in events
+        for route in get_routes(signal.event_type)
+    ]
+    if rows:
+        OutboxEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
+def scrub_names(user_id: int) -> int:
+    """
+    Erase the names (the verified name and the full name) from ``user_id``'s outbox payloads (retirement).
+
+    Undelivered events still go out, with blank names. Returns the number of rows changed.
+    """
+    changed = []
+    for row in OutboxEvent.objects.filter(user_id=user_id).only("pk", "payload"):
+        attempt = row.payload.get("idv_attempt", {})
+        pii = attempt.get("user", {}).get("pii", {})
+        if attempt.get("name") or pii.get("name"):
+            attempt["name"] = ""
+            pii["name"] = ""
+            changed.append(row)
+    if changed:
+        OutboxEvent.objects.bulk_update(changed, ["payload"])
+    return len(changed)
+
+
+def prune_delivered(now: datetime | None = None) -> int:
+    """Delete delivered records older than ``IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS``; return how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=idv_setting("IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS"))
+    deleted, _ = OutboxEvent.objects.filter(delivered__lt=cutoff).delete()
+    if deleted:
+        log.info("Pruned %s delivered IDV outbox record(s).", deleted)
+    return deleted
+
+
+# --- the transport: edx-event-bus-redis's wire format, with a confirmation -------------------------
+
+
+@dataclass(frozen=True)
+class EncodedMessage:
+    """A message ready for the bus: its stream (the full, prefixed topic) and its fields."""
+
+    stream: str
+    fields: dict[bytes, bytes]
+
+
+class Transport(Protocol):
+    """What the relay needs from a bus: encode a record, then add it and return the bus's id or raise."""
+
+    def encode(
+        self, *, signal: OpenEdxPublicSignal, topic: str, event_data: dict[str, Any], metadata: EventsMetadata
+    ) -> EncodedMessage:
+        """Return the message for the event (raises if the event cannot be encoded)."""
+
+    def add(self, message: EncodedMessage) -> str:
+        """Write ``message``; return the bus's id for it once the bus accepted it; raise otherwise."""
+
+
+class RedisStreamsTransport:
+    """
+    Redis Streams exactly as edx-event-bus-redis's ``RedisEventProducer.send`` writes them, but confirmed.
+
+    ``send()`` catches every error and only logs it, so its caller cannot know whether the message was
+    stored. This class does the same steps with the library's own pieces: ``get_full_topic`` (the
+    ``EVENT_BUS_TOPIC_PREFIX``), openedx-events' ``serialize_event_data_to_bytes``, ``RedisMessage``'s
+    ``to_binary_dict`` (the CloudEvents headers), and the producer's walrus client's
+    ``Stream(...).add(..., maxlen=EVENT_BUS_REDIS_STREAM_MAX_LEN, approximate=True)`` (XADD), which
+    returns the stream id or raises.
+    """
+
+    def __init__(self, producer: Any) -> None:
+        """Use the walrus client of an edx-event-bus-redis ``RedisEventProducer``."""
+        self.client = producer.client
+
+    def encode(
+        self, *, signal: OpenEdxPublicSignal, topic: str, event_data: dict[str, Any], metadata: EventsMetadata
+    ) -> EncodedMessage:
+        """Return the message edx-event-bus-redis would write for this event."""
+        from edx_event_bus_redis.internal.config import get_full_topic
+        from edx_event_bus_redis.internal.message import RedisMessage
+        from openedx_events.event_bus.avro.serializer import serialize_event_data_to_bytes
+
+        full_topic = get_full_topic(topic)
+        event_bytes = serialize_event_data_to_bytes(event_data, signal)
+        message = RedisMessage(topic=full_topic, event_data=event_bytes, event_metadata=metadata)
+        return EncodedMessage(stream=full_topic, fields=message.to_binary_dict())
+
+    def add(self, message: EncodedMessage) -> str:
+        """XADD the message (trimmed as the library trims) and return its stream id."""
+        from edx_event_bus_redis.internal.producer import STREAM_MAX_LEN
+
+        stream_id = self.client.Stream(message.stream).add(
+            message.fields, maxlen=STREAM_MAX_LEN, approximate=True
+        )
+        return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+
+
+def get_transport() -> Transport:
+    """
+    Return the transport to the bus ``EVENT_BUS_PRODUCER`` configures.
+
+    Raises:
+        EventBusNotConfigured: the configured producer is not edx-event-bus-redis's (or none loads).
+    """
+    try:
+        from edx_event_bus_redis.internal.producer import RedisEventProducer
+    except ImportError as error:
+        raise EventBusNotConfigured(
+            "The IDV event relay sends to Redis Streams: pip install edx-event-bus-redis."
+        ) from error
+    producer = get_producer()
+    if not isinstance(producer, RedisEventProducer):
+        raise EventBusNotConfigured(
+            f"EVENT_BUS_PRODUCER ({getattr(settings, 'EVENT_BUS_PRODUCER', None)!r}) did not make an "
+            "edx-event-bus-redis producer; set it to 'edx_event_bus_redis.create_producer' and set "
+            "EVENT_BUS_REDIS_CONNECTION_URL."
+        )
+    return RedisStreamsTransport(producer)
+
+
+# --- the relay ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What one :meth:`OutboxRelay.deliver_batch` did."""
+
+    delivered: int = 0
+    failed: int = 0
+    #: The class name of the bus error that stopped the batch, or "" when the bus answered.
+    bus_error: str = ""
+    #: Another relay holds the lease: this one sent nothing.
+    lease_elsewhere: bool = False
+    #: Whether the batch was full (more records are probably waiting).
+    full: bool = False
+    stream_ids: list[str] = field(default_factory=list)
+
+
+def _record_backoff(tries: int) -> timedelta:
+    return timedelta(
+        seconds=min(FIRST_BACKOFF_SECONDS * 2**tries, idv_setting("IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS"))
+    )
+
+
+class OutboxRelay:
+    """
+    Sends outbox records to the bus in order, marking each delivered once the bus confirmed it.
+
+    One relay sends at a time (a lease row, renewed each batch). Within a batch, a record that cannot be
+    encoded waits with backoff and holds back the later records of its attempt and topic; a bus error
+    stops the batch (every record would fail the same way) and is reported in the result so the caller
+    can wait and try again.
+    """
+
+    def __init__(self, transport: Transport | None = None, *, owner: str | None = None) -> None:
+        """``transport`` defaults to :func:`get_transport` (built on first use)."""
+        self._transport = transport
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    @property
+    def transport(self) -> Transport:
+        """The transport, built from the settings on first use."""
+        if self._transport is None:
+            self._transport = get_transport()
+        return self._transport
+
+    def hold_lease(self) -> bool:
+        """Take or renew the relay lease; return False when another live relay holds it."""
+        now = timezone.now()
+        expires = now + timedelta(seconds=idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS"))
+        taken = OutboxRelayLease.objects.filter(
+            Q(owner=self.owner) | Q(expires__lte=now), name=LEASE_NAME
+        ).update(owner=self.owner, expires=expires)
+        if taken:
+            return True
+        try:
+            with transaction.atomic():
+                OutboxRelayLease.objects.create(name=LEASE_NAME, owner=self.owner, expires=expires)
+        except IntegrityError:
+            return False
+        return True
+
+    def release_lease(self) -> None:
+        """Give the lease up (on a graceful stop), so that another relay may start at once."""
+        OutboxRelayLease.objects.filter(name=LEASE_NAME, owner=self.owner).update(expires=timezone.now())
+
+    def deliver_batch(self, should_stop: Callable[[], bool] = lambda: False) -> BatchResult:
+        """
+        Send up to ``IDV_EVENT_BUS_RELAY_BATCH_SIZE`` pending records, oldest first.
+
+        ``should_stop`` is asked before each record: a graceful shutdown finishes the record in flight and
+        sends no more.
+        """
+        result = BatchResult()
+        if not self.hold_lease():
+            result.lease_elsewhere = True
+            return result
+        transport = self.transport
+        batch_size = idv_setting("IDV_EVENT_BUS_RELAY_BATCH_SIZE")
+        now = timezone.now()
+        pending = OutboxEvent.objects.filter(delivered__isnull=True)
+        # Records waiting after an encoding failure hold back their attempt's later records.
+        blocked = set(pending.filter(next_try__gt=now).values_list("attempt_id", "topic"))
+        records = list(
+            pending.filter(Q(next_try__isnull=True) | Q(next_try__lte=now)).order_by("pk")[:batch_size]
+        )
+        result.full = len(records) == batch_size
+        for record in records:
+            if should_stop():
+                break
+            key = (record.attempt_id, record.topic)
+            if key in blocked:
+                continue
+            signal = OpenEdxPublicSignal.get_signal_by_type(record.event_type)
+            try:
+                message = transport.encode(
+                    signal=signal,
+                    topic=record.topic,
+                    event_data=_deserializer(signal).from_dict(record.payload),
+                    metadata=metadata_from_json(record.metadata),
+                )
+            except Exception as error:
+                blocked.add(key)
+                result.failed += 1
+                self._record_failure(record, error, retry_at=timezone.now() + _record_backoff(record.tries))
+                log.exception(
+                    "IDV outbox record %s (attempt %s) could not be encoded.", record.pk, record.attempt_id
+                )
+                continue
+            try:
+                stream_id = transport.add(message)
+            except Exception as error:  # noqa: BLE001 -- the bus is down: stop, the caller backs off
+                result.bus_error = type(error).__name__
+                self._record_failure(record, error, retry_at=None)
+                log.warning(
+                    "The event bus did not accept IDV outbox record %s (%s); will retry.",
+                    record.pk,
+                    type(error).__name__,
+                )
+                break
+            OutboxEvent.objects.filter(pk=record.pk).update(
+                delivered=timezone.now(), message_id=stream_id, tries=F("tries") + 1, last_error=""
+            )
+            result.delivered += 1
+            result.stream_ids.append(stream_id)
+        return result
+
+    @staticmethod
+    def _record_failure(record: OutboxEvent, error: Exception, retry_at: datetime | None) -> None:
+        OutboxEvent.objects.filter(pk=record.pk).update(
+            tries=F("tries") + 1, last_error=type(error).__name__[:255], next_try=retry_at
+        )
+
+    def deliver_pending(
+        self, should_stop: Callable[[], bool] = lambda: False, *, max_seconds: float | None = None
+    ) -> RelayRun:
+        """
+        Send batches until nothing is pending, the bus fails, or ``max_seconds`` passed.
+
+        Used by ``idv_relay_events --once`` and the Celery task: they come back later rather than wait.
+        """
+        import time
+
+        run = RelayRun()
+        started = time.monotonic()
+        while not should_stop():
+            batch = self.deliver_batch(should_stop)
+            run.add(batch)
+            if batch.bus_error or batch.lease_elsewhere or not batch.full:
+                break
+            if max_seconds is not None and time.monotonic() - started >= max_seconds:
+                break
+        run.pending = pending_count()
+        return run
+
+
+@dataclass
+class RelayRun:
+    """The sum of several batches."""
+
+    delivered: int = 0
+    failed: int = 0
+    bus_error: str = ""
+    lease_elsewhere: bool = False
+    pending: int = 0
+
+    def add(self, batch: BatchResult) -> None:
+        """Count ``batch`` in."""
+        self.delivered += batch.delivered
+        self.failed += batch.failed
+        self.bus_error = batch.bus_error or self.bus_error
+        self.lease_elsewhere = self.lease_elsewhere or batch.lease_elsewhere
+
+
+def pending_count() -> int:
+    """Return how many records wait for the bus."""
+    return OutboxEvent.objects.filter(delivered__isnull=True).count()
+
+
+def next_backoff(previous: float) -> float:
+    """The wait after a bus failure: doubles from 0.5 s up to ``IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS``."""
+    ceiling = float(idv_setting("IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS"))
+    return min(ceiling, previous * 2 if previous else FIRST_BACKOFF_SECONDS)
+
+
+def event_types_in(config: Any) -> Iterable[str]:
+    """The event types an ``EVENT_BUS_PRODUCER_CONFIG``-shaped dict enables on some topic."""
+    if not isinstance(config, dict):
+        return []
+    return [
+        event_type
+        for event_type, topics in config.items()
+        if isinstance(topics, dict)
+        and any(isinstance(options, dict) and options.get("enabled") is True for options in topics.values())
+    ]
