@@ -1,13 +1,13 @@
 """idv_manual as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginURLs
+from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
 
 
 class IdvManualConfig(AppConfig):
-    """The manual identity-verification provider's Django app."""
+    """The manual identity-verification provider's Django app: review records, admin, command, start page."""
 
     name = "idv_manual"
     label = "idv_manual"
@@ -22,4 +22,27 @@ class IdvManualConfig(AppConfig):
                 PluginURLs.RELATIVE_PATH: "urls",
             },
         },
+        PluginSettings.CONFIG: {
+            _PROJECT_TYPE: {
+                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
+                "test": {PluginSettings.RELATIVE_PATH: "settings.test"},
+                "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
+            },
+        },
     }
+
+    def ready(self) -> None:
+        """Connect the receivers that keep the review queue current."""
+        from openedx_events.learning.signals import (
+            IDV_ATTEMPT_APPROVED,
+            IDV_ATTEMPT_DENIED,
+            IDV_ATTEMPT_PENDING,
+        )
+
+        from idv_manual import handlers
+
+        IDV_ATTEMPT_PENDING.connect(handlers.queue_pending_attempt, dispatch_uid="idv_manual.queue")
+        for signal in (IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED):
+            signal.connect(
+                handlers.unqueue_decided_attempt, dispatch_uid=f"idv_manual.unqueue.{signal.event_type}"
+            )

@@ -1,13 +1,13 @@
 """idv_sso as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginURLs
+from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
 
 
 class IdvSsoConfig(AppConfig):
-    """The sso identity-verification provider's Django app."""
+    """The sso identity-verification provider's Django app: its record, pipeline step, page and command."""
 
     name = "idv_sso"
     label = "idv_sso"
@@ -20,6 +20,11 @@ class IdvSsoConfig(AppConfig):
                 PluginURLs.NAMESPACE: "idv_sso",
                 PluginURLs.REGEX: r"^",
                 PluginURLs.RELATIVE_PATH: "urls",
+            },
+        },
+        PluginSettings.CONFIG: {
+            _PROJECT_TYPE: {
+                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
             },
         },
     }

@@ -1,0 +1,63 @@
+"""
+The learner's start page: how manual verification works here, and a button to ask for a review.
+
+Asking creates a ``pending`` attempt (provider ``manual``) with the learner's name; the review queue in
+the admin picks it up through the ``IDV_ATTEMPT_PENDING`` event. A learner with a pending manual attempt
+sees its status instead of a second request.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from idv_core import api
+from idv_core.data import VerificationAttemptRecord
+from idv_core.exceptions import VerificationAttemptInvalidName
+from idv_core.providers import enabled_provider_required
+from idv_core.statuses import VerificationAttemptStatus
+from idv_manual.conf import manual_setting
+from idv_manual.reviews import PROVIDER_ID
+
+TEMPLATE = "idv_manual/start.html"
+
+
+def _pending_manual_attempt(request: HttpRequest) -> VerificationAttemptRecord | None:
+    for record in api.get_verification_attempts(request.user):
+        if record.provider == PROVIDER_ID and record.status == VerificationAttemptStatus.PENDING:
+            return record
+    return None
+
+
+def _render(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    paragraphs = [part.strip() for part in manual_setting("IDV_MANUAL_INSTRUCTIONS").split("\n\n")]
+    context = {
+        "instructions": [part for part in paragraphs if part],
+        "verification": api.get_user_verification_status(request.user),
+        "pending_attempt": _pending_manual_attempt(request),
+        "default_name": request.POST.get("name", "") if error else request.user.get_full_name(),
+        "error": error,
+    }
+    return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@enabled_provider_required(PROVIDER_ID)
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """GET explains manual verification; POST asks for a review (a pending attempt), once."""
+    if request.method == "GET":
+        return _render(request)
+    if api.is_user_verified(request.user) or _pending_manual_attempt(request) is not None:
+        # Nothing to ask for: the page shows the verification or the request already waiting.
+        return redirect("idv_manual:start")
+    name = request.POST.get("name", "").strip() or request.user.get_full_name()
+    try:
+        api.create_verification_attempt(
+            request.user, name, VerificationAttemptStatus.PENDING, provider=PROVIDER_ID
+        )
+    except VerificationAttemptInvalidName as error:
+        return _render(request, error=str(error), status=400)
+    return redirect("idv_manual:start")
