@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "idv_manual",
     "idv_sso",
     "idv_persona",
+    # The local Persona simulator (development and tests only; never in production).
+    "idv_persona.simulator",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,28 @@ JWT_AUTH = {
 # The test provider is the default; "broken" (same distribution) fails to load on purpose.
 IDV_ENABLED_PROVIDERS = None
 IDV_DEFAULT_PROVIDER = "testprovider"
+
+# The local Persona simulator, served by the test host itself under /persona-simulator/; the provider-against-
+# simulator tests point IDV_PERSONA's API_ROOT and HOSTED_FLOW_URL at a live server's copy of it.
+IDV_PERSONA_SIMULATOR = {
+    "API_KEY": "sim_test_api_key",
+    "WEBHOOK_URL": "",  # events are recorded, not sent, unless a test points this at a live server
+    "WEBHOOK_SECRET": "wbhsec_simulator_test_secret",
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_MAX_ATTEMPTS": 4,
+    "WEBHOOK_RETRY_BACKOFF_SECONDS": 0.05,
+}
+
+# The Persona provider. API_ROOT is a closed port on 127.0.0.1: a test that forgets to stand in for
+# Persona's API (``responses``, or the simulator) fails fast instead of reaching the internet.
+IDV_PERSONA = {
+    "API_KEY": "persona_sandbox_test_key",
+    "INQUIRY_TEMPLATE_ID": "itmpl_test_template",
+    "API_ROOT": "http://127.0.0.1:9/api/v1",
+    "HOSTED_FLOW_URL": "http://127.0.0.1:9/verify",
+    "WEBHOOK_SECRETS": ["wbhsec_test_secret"],
+    "TIMEOUT_SECONDS": 2,
+}
 
 # Each plugin app's settings, applied as the LMS applies them: after the host's own.
 for _app in ("idv_core", "idv_manual", "idv_sso", "idv_persona"):

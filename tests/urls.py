@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("idv_manual.urls", namespace="idv_manual")),
     path("", include("idv_sso.urls", namespace="idv_sso")),
     path("", include("idv_persona.urls", namespace="idv_persona")),
+    # The local Persona simulator (development and tests only).
+    path("persona-simulator/", include("idv_persona.simulator.urls")),
 ]

@@ -32,7 +32,7 @@ class DemoUser:
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("staff", "Sam", "Staff", "superuser: the admin, audit trails, anyone's attempts", is_staff=True),
-    DemoUser("learner", "Lee", "Learner", "no attempt yet: not verified"),
+    DemoUser("learner", "Lee", "Learner", "no attempt yet: verify with Persona (the simulator)"),
     DemoUser("verified", "Vera", "Verified", "approved (valid for a year)"),
     DemoUser("pending", "Pat", "Pending", "submitted, under review"),
     DemoUser("expired", "Eve", "Expired", "approved, but the approval has expired"),

@@ -6,7 +6,9 @@ edx-name-affirmation from PyPI and anything else installed in the environment. T
 applied at the end (``add_plugins``), after the host's own.
 
 Environment: ``DATABASE_URL`` (default: SQLite in demo/db.sqlite3; e.g. ``mysql://root@127.0.0.1:3306/test``),
-``DEMO_DEBUG=0`` turns DEBUG off, ``DEMO_SECRET_KEY`` replaces the demo's public secret key.
+``DEMO_DEBUG=0`` turns DEBUG off, ``DEMO_SECRET_KEY`` replaces the demo's public secret key,
+``DEMO_BASE_URL`` (default ``http://127.0.0.1:8000``) is where the demo is served: the Persona provider
+calls the Persona simulator there, and the simulator sends its webhooks there.
 """
 
 import json
@@ -34,6 +36,12 @@ ROOT_URLCONF = "demo_site.urls"
 WSGI_APPLICATION = "demo_site.wsgi.application"
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{DEMO_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # runserver is threaded, and the Persona simulator's webhooks reach this same server while other
+    # requests write: a transaction that reads then writes (SQLite's default, DEFERRED) fails at once with
+    # "database is locked" when another thread writes. IMMEDIATE takes the write lock at BEGIN, so
+    # concurrent writers queue for up to ``timeout`` seconds instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,7 +55,11 @@ INSTALLED_APPS = [
     "openedx_events",
     # edx-name-affirmation's VerifiedNameConfig is a django-config-models ConfigurationModel.
     "config_models",
+    # python-social-auth, which the LMS installs for third_party_auth (idv_sso's backfill reads its links).
+    "social_django",
     "demo_site",
+    # The local Persona simulator (API, hosted flow, webhooks) at /persona-simulator/: development only.
+    "idv_persona.simulator",
     # The plugin apps, as in the LMS: idv_core, edx_name_affirmation, edx_toggles, and any provider installed.
     *get_plugin_apps("lms.djangoapp"),
 ]
@@ -135,6 +147,26 @@ LOGGING = {
         # Its IDV event handler logs the verified name at INFO: keep that PII out of the demo's output.
         "edx_name_affirmation": {"level": "WARNING"},
     },
+}
+
+# Identity verification: "Verify my identity" goes to Persona, played by the local Persona simulator that
+# this same server serves under /persona-simulator/ (its REST API, its hosted flow, its signed webhooks to
+# /idv/persona/webhook). The keys and secrets are public demo values, known to both sides.
+DEMO_BASE_URL = os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_DEMO_PERSONA_API_KEY = "persona_sandbox_demo_simulator_key"
+_DEMO_PERSONA_WEBHOOK_SECRET = "wbhsec_demo_simulator_secret"
+IDV_DEFAULT_PROVIDER = "persona"
+IDV_PERSONA = {
+    "API_KEY": _DEMO_PERSONA_API_KEY,
+    "INQUIRY_TEMPLATE_ID": "itmpl_DemoSimulator",
+    "API_ROOT": f"{DEMO_BASE_URL}/persona-simulator/api/v1",
+    "HOSTED_FLOW_URL": f"{DEMO_BASE_URL}/persona-simulator/verify",
+    "WEBHOOK_SECRETS": [_DEMO_PERSONA_WEBHOOK_SECRET],
+}
+IDV_PERSONA_SIMULATOR = {
+    "API_KEY": _DEMO_PERSONA_API_KEY,
+    "WEBHOOK_URL": f"{DEMO_BASE_URL}/idv/persona/webhook",
+    "WEBHOOK_SECRET": _DEMO_PERSONA_WEBHOOK_SECRET,
 }
 
 add_plugins(__name__, "lms.djangoapp", "common")

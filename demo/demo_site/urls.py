@@ -2,12 +2,13 @@
 URLs of the demo host: the home page, login and logout, the admin, and every plugin app's URLs.
 
 ``get_plugin_url_patterns`` mounts the plugin apps as the LMS does: idv_core at the root (namespace ``idv``:
-/idv/verify, /idv/status, /api/idv/v1/...), edx-name-affirmation under /api/.
+/idv/verify, /idv/status, /api/idv/v1/...), edx-name-affirmation under /api/. The Persona simulator, not
+a plugin app, is mounted by hand under /persona-simulator/.
 """
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from edx_django_utils.plugins import get_plugin_url_patterns
 
 from demo_site import views
@@ -18,5 +19,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The local Persona simulator that plays Persona in the demo (never mount it in production).
+    path("persona-simulator/", include("idv_persona.simulator.urls")),
     *get_plugin_url_patterns(PROJECT_TYPE),
 ]

@@ -1,7 +1,12 @@
-"""idv_persona as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
+"""
+idv_persona as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point).
+
+``pip install openedx-idv-persona`` is all the LMS needs: edx-django-utils adds the app, mounts its URLs at
+the root (``/idv/persona/...``) and applies its plugin settings (``idv_persona.settings.common``).
+"""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginURLs
+from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
 
@@ -20,6 +25,11 @@ class IdvPersonaConfig(AppConfig):
                 PluginURLs.NAMESPACE: "idv_persona",
                 PluginURLs.REGEX: r"^",
                 PluginURLs.RELATIVE_PATH: "urls",
+            },
+        },
+        PluginSettings.CONFIG: {
+            _PROJECT_TYPE: {
+                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
             },
         },
     }

@@ -137,4 +137,5 @@ class Command(BaseCommand):
         write("")
         write(f"  Learner pages: {url}idv/verify , {url}idv/status ; REST: {url}api/idv/v1/status")
         write(f"  Admin (as staff): {url}admin/")
-        write("  No provider is installed yet, so 'Verify my identity' says verification is not available.")
+        write("  Persona (the local simulator plays it): log in as learner, 'Verify my identity', Approve.")
+        write(f"  The simulator's overview (as staff): {url}persona-simulator/")

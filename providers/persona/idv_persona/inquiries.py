@@ -1,0 +1,193 @@
+"""
+The one place where a Persona inquiry status becomes a verification attempt status, and where it is
+applied: the webhook and the sync command both call :func:`apply_inquiry_status`.
+
+Rules, in order, under a lock on the inquiry's row:
+
+1. an event already processed (same Persona event id) changes nothing (``duplicate``);
+2. a status Persona reported before the newest one applied to this inquiry changes nothing (``stale``);
+3. an inquiry status with no attempt status of its own (``created``) changes nothing (``unchanged``);
+4. a change the core's transition rules refuse (``approved`` -> ``pending``, anything after ``denied``)
+   changes nothing (``stale``): statuses never move backwards;
+5. otherwise the attempt is updated (``applied``); an approval carries the name Persona verified and an
+   expiration ``IDV_PERSONA["DAYS_GOOD_FOR"]`` days later.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from idv_core import api
+from idv_core.exceptions import VerificationAttemptInvalidName, VerificationAttemptInvalidTransition
+from idv_core.statuses import VerificationAttemptStatus, can_transition
+from idv_persona.conf import persona_setting
+from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
+
+log = logging.getLogger(__name__)
+
+#: The provider id (the entry point name); every attempt this provider writes carries it.
+PROVIDER_ID: Final = "persona"
+
+#: Persona inquiry status -> attempt status. None: nothing to change.
+INQUIRY_STATUS_TO_ATTEMPT_STATUS: Final[dict[str, VerificationAttemptStatus | None]] = {
+    "created": None,
+    "pending": VerificationAttemptStatus.PENDING,
+    "completed": VerificationAttemptStatus.PENDING,
+    "needs_review": VerificationAttemptStatus.PENDING,
+    "approved": VerificationAttemptStatus.APPROVED,
+    "declined": VerificationAttemptStatus.DENIED,
+    "failed": VerificationAttemptStatus.DENIED,
+    "expired": VerificationAttemptStatus.DENIED,
+}
+
+#: Webhook event name -> the inquiry status it reports. Other events are acknowledged and ignored.
+EVENT_INQUIRY_STATUS: Final[dict[str, str]] = {
+    "inquiry.created": "created",
+    "inquiry.started": "pending",
+    "inquiry.completed": "completed",
+    "inquiry.marked-for-review": "needs_review",
+    "inquiry.approved": "approved",
+    "inquiry.declined": "declined",
+    "inquiry.failed": "failed",
+    "inquiry.expired": "expired",
+}
+
+#: Inquiry statuses after which Persona changes nothing more on its own (the sync command skips them).
+FINAL_INQUIRY_STATUSES: Final = frozenset({"approved", "declined", "failed", "expired"})
+
+NAME_MAX_LENGTH: Final = 255
+
+
+class Outcome(StrEnum):
+    """What applying an inquiry status did."""
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class InquiryUpdate:
+    """
+    One report of an inquiry's status, from a webhook event or from the sync command.
+
+    ``reported_at`` is when Persona reported it (the event's created-at; for a sync, when the inquiry was
+    fetched); None when unknown (then only the transition rules order it). ``verified_name`` is PII.
+    """
+
+    inquiry_id: str
+    status: str
+    reported_at: datetime | None
+    verified_name: str = ""
+    event_id: str = ""
+    event_name: str = ""
+
+
+def clean_name(name: str) -> str:
+    """A verified name the core accepts: no control or surrogate characters, at most 255 characters."""
+    kept = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cs"})
+    return " ".join(kept.split())[:NAME_MAX_LENGTH].strip()
+
+
+def link_inquiry(inquiry_id: str, attempt_id: int, *, status: str = "") -> PersonaInquiry:
+    """Record that ``inquiry_id`` verifies attempt ``attempt_id`` (idempotent), and return the row."""
+    PersonaInquiry.objects.bulk_create(
+        [PersonaInquiry(inquiry_id=inquiry_id, attempt_id=attempt_id, status=status)], ignore_conflicts=True
+    )
+    return PersonaInquiry.objects.get(inquiry_id=inquiry_id)
+
+
+def apply_inquiry_status(attempt_id: int, update: InquiryUpdate) -> Outcome:
+    """
+    Apply one report of an inquiry's status to its attempt, following the rules of this module.
+
+    Signals are sent by the core after the surrounding transaction commits. Never raises for a transition
+    the core refuses or a name it refuses; lets other errors (a database failure) propagate.
+    """
+    # The inquiry's row exists (committed) before the locking transaction starts: on MySQL/MariaDB,
+    # concurrent inserts of one key inside it take shared locks and then deadlock on the row lock.
+    if not PersonaInquiry.objects.filter(inquiry_id=update.inquiry_id).exists():
+        link_inquiry(update.inquiry_id, attempt_id)
+    with transaction.atomic():
+        # The row lock serialises every report about one inquiry (two deliveries at once, webhook and
+        # sync), so that the ordering check below compares against what was really applied last.
+        inquiry = PersonaInquiry.objects.select_for_update().get(inquiry_id=update.inquiry_id)
+        event = None
+        if update.event_id:
+            try:
+                with transaction.atomic():
+                    event = PersonaWebhookEvent.objects.create(
+                        event_id=update.event_id,
+                        inquiry_id=update.inquiry_id,
+                        name=update.event_name[:64],
+                        event_created_at=update.reported_at,
+                    )
+            except IntegrityError:
+                log.info("Persona event %s was already processed; ignored.", update.event_id)
+                return Outcome.DUPLICATE
+        outcome = _apply_locked(inquiry, update)
+        if event is not None and outcome != Outcome.APPLIED:
+            event.outcome = outcome.value
+            event.save(update_fields=["outcome"])
+    log.info(
+        "Persona inquiry %s (attempt %s): %s %r -> %s.",
+        update.inquiry_id,
+        attempt_id,
+        update.event_name or "sync",
+        update.status,
+        outcome,
+    )
+    return outcome
+
+
+def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
+    last = inquiry.last_event_at
+    if update.reported_at is not None and last is not None and update.reported_at < last:
+        return Outcome.STALE
+    target = INQUIRY_STATUS_TO_ATTEMPT_STATUS.get(update.status)
+    attempt = api.get_verification_attempt(inquiry.attempt_id)
+    if target is None or target == attempt.status:
+        # "created" (or a status Persona added later) says nothing new: keep the status we know, unless
+        # we know none yet. Another report of the attempt's own status (completed after started) is kept.
+        if target is not None or not inquiry.status:
+            _remember(inquiry, update)
+        return Outcome.UNCHANGED
+    if not can_transition(attempt.status, target):
+        return Outcome.STALE
+    changes: dict[str, Any] = {"status": target}
+    if target == VerificationAttemptStatus.APPROVED:
+        changes["expiration_datetime"] = timezone.now() + timedelta(days=persona_setting("DAYS_GOOD_FOR"))
+        name = clean_name(update.verified_name)
+        if name:
+            changes["name"] = name
+    reason = f"Persona {update.event_name or 'sync'}: {update.status}"[:100]
+    try:
+        try:
+            api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
+        except VerificationAttemptInvalidName:
+            # Keep the name the attempt has rather than lose the decision; the name is never logged.
+            log.warning("Persona inquiry %s: verified name refused; kept the attempt's.", inquiry.inquiry_id)
+            changes.pop("name", None)
+            api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
+    except VerificationAttemptInvalidTransition:
+        return Outcome.STALE
+    _remember(inquiry, update)
+    return Outcome.APPLIED
+
+
+def _remember(inquiry: PersonaInquiry, update: InquiryUpdate) -> None:
+    inquiry.status = update.status[:32]
+    if update.reported_at is not None and (
+        inquiry.last_event_at is None or update.reported_at > inquiry.last_event_at
+    ):
+        inquiry.last_event_at = update.reported_at
+    inquiry.save(update_fields=["status", "last_event_at", "modified"])

@@ -1,0 +1,16 @@
+"""The Persona simulator as a Django app (label ``idv_persona_simulator``); deliberately not a plugin app."""
+
+from django.apps import AppConfig
+
+
+class PersonaSimulatorConfig(AppConfig):
+    """The local Persona simulator: its inquiries, events, API, hosted flow and webhook deliveries."""
+
+    name = "idv_persona.simulator"
+    label = "idv_persona_simulator"
+    verbose_name = "Persona simulator (development and tests only)"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the simulator's system checks."""
+        from idv_persona.simulator import checks  # noqa: F401 (registers the checks)

@@ -1,0 +1,246 @@
+"""
+The simulator's hosted flow (``verify``), standing in for ``https://inquiry.withpersona.com/verify``.
+
+``GET verify?inquiry-id=inq_...&redirect-uri=<url>[&session-token=...]`` opens the flow: a created
+inquiry becomes pending (inquiry.started) and the browser gets a session (a cookie, as Persona keeps one
+in session storage); a pending inquiry needs that session or a ``session-token`` from resume. The page
+offers approve (with the verified name, editable), decline, needs review, fail and abandon; the POST
+applies the choice and redirects to ``redirect-uri`` with ``inquiry-id``, ``status`` and ``reference-id``.
+Also a staff-only overview of the simulator (``index``) with the control actions.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.contrib.auth.decorators import user_passes_test
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from idv_persona.simulator import control, flow
+from idv_persona.simulator.conf import LOCAL_HOSTS, simulator_setting
+from idv_persona.simulator.delivery import WebhookURLRefused, dispatcher
+from idv_persona.simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry
+
+TEMPLATES = "idv_persona_simulator"
+# Shown in the name fields when the host prefilled none: the name "read from the ID document".
+DEFAULT_NAME = ("Jane", "Doe")
+SESSION_COOKIE_MAX_AGE = 24 * 3600
+# The buttons' values, as a plain dict: templates would call the enum class instead of reading it.
+CHOICES = {
+    choice.name: choice.value for choice in flow.Choice
+}  # Persona expires pending inquiries after 24 hours by default
+
+
+def _cookie_name(inquiry_id: str) -> str:
+    return f"persona_sim_session_{inquiry_id}"
+
+
+def _redirect_allowed(request: HttpRequest, uri: str) -> bool:
+    # Only back to the site that sent the person, or to a local address: never an open redirect.
+    parts = urlsplit(uri)
+    return parts.scheme in {"http", "https"} and (
+        parts.netloc == request.get_host() or parts.hostname in LOCAL_HOSTS
+    )
+
+
+def _with_params(uri: str, params: dict[str, str]) -> str:
+    parts = urlsplit(uri)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key not in params]
+    return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))
+
+
+def _page(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:
+    return render(request, f"{TEMPLATES}/{template}", context, status=status)
+
+
+def _valid_session(inquiry: SimulatedInquiry, token: str) -> bool:
+    return bool(token) and any(hmac.compare_digest(token, known) for known in inquiry.session_tokens)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """The hosted flow: open it (GET) or apply the person's choice (POST)."""
+    params = request.POST if request.method == "POST" else request.GET
+    inquiry_id = params.get("inquiry-id", "")
+    redirect_uri = params.get("redirect-uri", "")
+    if not inquiry_id:
+        return _page(request, "message.html", 400, title="No inquiry", message="The link has no inquiry-id.")
+    if redirect_uri and not _redirect_allowed(request, redirect_uri):
+        return _page(
+            request,
+            "message.html",
+            400,
+            title="Redirect not allowed",
+            message="This redirect-uri is not allowed.",
+        )
+    if request.method == "POST":
+        emitted: list[SimulatedEvent] = []
+        with transaction.atomic():
+            inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+            if inquiry is None:
+                return _not_found(request)
+            token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+            response = _finish(request, inquiry, token, redirect_uri, emitted)
+        # Committed, so the events are queued: give the site a moment to hear the result before the person
+        # gets back to it (outside the transaction: the receiver never waits for the simulator's lock).
+        dispatcher.wait_for_first_attempts(
+            {e.id for e in emitted}, simulator_setting("REDIRECT_WAIT_SECONDS")
+        )
+        return response
+    with transaction.atomic():
+        inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+        if inquiry is None:
+            return _not_found(request)
+        token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+        if inquiry.status == InquiryStatus.CREATED:
+            # Anyone with the link may open a new inquiry; from then on it needs this session.
+            flow.start(inquiry)
+            token = flow.issue_session_token(inquiry)
+        elif inquiry.status != InquiryStatus.PENDING:
+            return _closed(request, inquiry, redirect_uri)
+        elif not _valid_session(inquiry, token):
+            return _page(
+                request,
+                "message.html",
+                403,
+                title="Session expired",
+                message="This verification is in progress in another session. "
+                "Start again from the site that sent you.",
+            )
+    name_first = inquiry.fields.get("name-first") or DEFAULT_NAME[0]
+    name_last = inquiry.fields.get("name-last") or DEFAULT_NAME[1]
+    response = _page(
+        request,
+        "verify.html",
+        inquiry=inquiry,
+        redirect_uri=redirect_uri,
+        session_token=token,
+        name_first=name_first,
+        name_last=name_last,
+        choices=CHOICES,
+    )
+    response.set_cookie(
+        _cookie_name(inquiry.id),
+        token,
+        max_age=SESSION_COOKIE_MAX_AGE,
+        path=request.path,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return _page(request, "message.html", 404, title="Inquiry not found", message="No such inquiry.")
+
+
+def _closed(request: HttpRequest, inquiry: SimulatedInquiry, redirect_uri: str) -> HttpResponse:
+    if inquiry.status == InquiryStatus.EXPIRED:
+        title, message = (
+            "Verification expired",
+            "This verification has expired. Start again from the site that sent you.",
+        )
+    else:
+        title, message = "Verification finished", "This verification has already been submitted."
+    return _page(
+        request,
+        "message.html",
+        title=title,
+        message=message,
+        continue_url=_redirect_target(inquiry, redirect_uri) if redirect_uri else "",
+    )
+
+
+def _redirect_target(inquiry: SimulatedInquiry, redirect_uri: str) -> str:
+    params = {"inquiry-id": inquiry.id, "status": inquiry.status}
+    if inquiry.reference_id:
+        params["reference-id"] = inquiry.reference_id
+    return _with_params(redirect_uri, params)
+
+
+def _finish(
+    request: HttpRequest,
+    inquiry: SimulatedInquiry,
+    token: str,
+    redirect_uri: str,
+    emitted: list[SimulatedEvent],
+) -> HttpResponse:
+    if inquiry.status != InquiryStatus.PENDING:
+        return _closed(request, inquiry, redirect_uri)
+    if not _valid_session(inquiry, token):
+        return _page(
+            request, "message.html", 403, title="Session expired", message="This session is not valid."
+        )
+    try:
+        choice = flow.Choice(request.POST.get("choice", ""))
+    except ValueError:
+        return _page(
+            request, "message.html", 400, title="Unknown choice", message="Choose one of the buttons."
+        )
+    name_first = request.POST.get("name-first", "").strip()
+    name_last = request.POST.get("name-last", "").strip()
+    if choice in {flow.Choice.APPROVE, flow.Choice.DECLINE, flow.Choice.NEEDS_REVIEW} and not (
+        name_first and name_last
+    ):
+        return _page(
+            request,
+            "verify.html",
+            400,
+            inquiry=inquiry,
+            redirect_uri=redirect_uri,
+            session_token=token,
+            name_first=name_first,
+            name_last=name_last,
+            choices=CHOICES,
+            error="The first and last names are required.",
+        )
+    emitted.extend(flow.finish(inquiry, choice, name_first=name_first, name_last=name_last))
+    if not redirect_uri:
+        return _page(request, "message.html", title="Done", message=f"The inquiry is now {inquiry.status}.")
+    return HttpResponseRedirect(_redirect_target(inquiry, redirect_uri))
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(user.is_active and user.is_staff)
+
+
+@user_passes_test(_is_staff)
+def index(request: HttpRequest) -> HttpResponse:
+    """Staff only: the recent inquiries, their events, the delivery log, and the control actions."""
+    inquiries = SimulatedInquiry.objects.prefetch_related("events")[:20]
+    return _page(
+        request,
+        "index.html",
+        inquiries=inquiries,
+        deliveries=list(reversed(control.delivery_log()))[:50],
+        webhook_url=simulator_setting("WEBHOOK_URL"),
+    )
+
+
+@require_POST
+@user_passes_test(_is_staff)
+def control_action(request: HttpRequest) -> HttpResponse:
+    """Staff only: redeliver an event (once, twice), an inquiry's events newest first; inject API faults."""
+    action = request.POST.get("action", "")
+    try:
+        if action in {"redeliver", "duplicate"}:
+            control.deliver(request.POST.get("event", ""), duplicate=action == "duplicate")
+        elif action == "out_of_order":
+            control.deliver_out_of_order(control.events(request.POST.get("inquiry", "")))
+        elif action == "fail_next":
+            control.fail_next_api_requests(status=int(request.POST.get("status", "503")), count=1)
+        elif action == "outage_on":
+            control.set_api_outage(503)
+        elif action == "outage_off":
+            control.set_api_outage(None)
+        else:
+            return _page(request, "message.html", 400, title="Unknown action", message="No such action.")
+    except (WebhookURLRefused, ValueError) as exc:
+        return _page(request, "message.html", 400, title="Refused", message=str(exc))
+    return redirect(reverse("idv_persona_simulator:index"))

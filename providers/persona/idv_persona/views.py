@@ -1,0 +1,252 @@
+"""
+The Persona provider's views: the learner's start page, the page Persona sends the learner back to, and
+the webhook Persona posts inquiry events to.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from idv_core import api
+from idv_core.data import VerificationAttemptRecord
+from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
+from idv_core.providers import enabled_provider_required
+from idv_core.statuses import VerificationAttemptStatus
+from idv_persona.client import Inquiry, PersonaClient, PersonaError, PersonaRequestRejected
+from idv_persona.conf import persona_settings
+from idv_persona.inquiries import PROVIDER_ID, InquiryUpdate, apply_inquiry_status, clean_name, link_inquiry
+from idv_persona.models import PersonaInquiry
+from idv_persona.webhooks import (
+    MAX_BODY_BYTES,
+    InvalidSignature,
+    MalformedEvent,
+    parse_event,
+    verify_signature,
+)
+
+log = logging.getLogger(__name__)
+
+UNFINISHED = frozenset({VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING})
+#: Inquiry statuses Persona refuses to resume (409): the learner has nothing left to do there.
+NOT_RESUMABLE = frozenset({"completed", "needs_review", "approved", "declined", "failed"})
+#: Seconds a learner is told to wait after a Persona outage (Retry-After on the 503 page).
+RETRY_AFTER_SECONDS = 60
+
+
+def learner_name(user: AbstractBaseUser) -> str:
+    """
+    The name an attempt starts with: the LMS profile's full name, else first and last name, else the
+    username. Persona's verified name replaces it when the inquiry is approved.
+    """
+    profile = getattr(user, "profile", None)
+    candidates = [
+        getattr(profile, "name", "") if profile is not None else "",
+        user.get_full_name() if hasattr(user, "get_full_name") else "",
+        user.get_username(),
+    ]
+    for candidate in candidates:
+        name = clean_name(candidate) if isinstance(candidate, str) else ""
+        if name:
+            return name
+    return f"user {user.pk}"
+
+
+def reference_id(user: AbstractBaseUser) -> str:
+    """
+    The ``reference-id`` of the learner's inquiries: one per user, so that Persona groups a learner's
+    inquiries in one Persona account (Persona's recommendation against repeated attempts).
+    """
+    return f"openedx-user-{user.pk}"
+
+
+def hosted_flow_url(inquiry: Inquiry, redirect_uri: str) -> str:
+    """Persona's hosted flow for ``inquiry``, with the session token when resuming."""
+    params = {"inquiry-id": inquiry.id, "redirect-uri": redirect_uri}
+    if inquiry.session_token:
+        params["session-token"] = inquiry.session_token
+    base = persona_settings()["HOSTED_FLOW_URL"]
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}{urlencode(params)}"
+
+
+def _latest_unfinished_attempt(user: AbstractBaseUser) -> VerificationAttemptRecord | None:
+    for attempt in api.get_verification_attempts(user):
+        if attempt.provider == PROVIDER_ID:
+            return attempt if attempt.status in UNFINISHED else None
+    return None
+
+
+def _unavailable(request: HttpRequest, *, rejected: bool) -> HttpResponse:
+    response = render(request, "idv_persona/unavailable.html", {"rejected": rejected}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@login_required
+@enabled_provider_required(PROVIDER_ID)
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    """
+    Send the learner to Persona's hosted flow: resume their unfinished inquiry, or start a new one.
+
+    GET does the work (the verify page links here). It creates at most one attempt per unfinished
+    verification: after a Persona outage the same attempt is reused on the next try.
+    """
+    redirect_uri = request.build_absolute_uri(reverse("idv_persona:return"))
+    try:
+        return _start(request, redirect_uri)
+    except PersonaRequestRejected:
+        return _unavailable(request, rejected=True)
+    except PersonaError:
+        return _unavailable(request, rejected=False)
+
+
+def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
+    user = request.user
+    client = PersonaClient()
+    attempt = _latest_unfinished_attempt(user)
+    if attempt is not None and attempt.external_id:
+        response = _resume(client, attempt, redirect_uri)
+        if response is not None:
+            return response
+        attempt = None  # Persona ended it (declined, expired...): start a new one.
+    if attempt is not None:
+        attempt_id = attempt.id  # created before an outage, no inquiry yet: reuse it
+    else:
+        attempt_id = api.create_verification_attempt(
+            user, learner_name(user), VerificationAttemptStatus.CREATED, provider=PROVIDER_ID
+        )
+    config = persona_settings()
+    inquiry = client.create_inquiry(
+        reference_id=reference_id(user),
+        template_id=config["INQUIRY_TEMPLATE_ID"],
+        environment_id=config["ENVIRONMENT_ID"] or "",
+    )
+    api.update_verification_attempt(attempt_id, external_id=inquiry.id, reason="Persona inquiry created")
+    link_inquiry(inquiry.id, attempt_id, status=inquiry.status)
+    log.info("Persona inquiry %s created for attempt %s (user %s).", inquiry.id, attempt_id, user.pk)
+    return HttpResponseRedirect(hosted_flow_url(inquiry, redirect_uri))
+
+
+def _resume(
+    client: PersonaClient, attempt: VerificationAttemptRecord, redirect_uri: str
+) -> HttpResponse | None:
+    """Resume the attempt's inquiry; None when Persona ended it and a new one is needed."""
+    inquiry_id = attempt.external_id
+    known = PersonaInquiry.objects.filter(inquiry_id=inquiry_id).first()
+    if known is not None and known.status in NOT_RESUMABLE:
+        return redirect("idv:status")
+    try:
+        inquiry = client.resume_inquiry(inquiry_id)
+    except PersonaRequestRejected as error:
+        if error.status_code != 409:
+            raise
+        # Persona moved on without us hearing (a lost webhook): fetch the inquiry, apply its status.
+        fetched_at = timezone.now()
+        current = client.retrieve_inquiry(inquiry_id)
+        apply_inquiry_status(
+            attempt.id,
+            InquiryUpdate(
+                inquiry_id=inquiry_id,
+                status=current.status,
+                reported_at=fetched_at,
+                verified_name=current.verified_name,
+                event_name="resume refused",
+            ),
+        )
+        if api.get_verification_attempt(attempt.id).status == VerificationAttemptStatus.DENIED:
+            return None
+        return redirect("idv:status")
+    link_inquiry(inquiry_id, attempt.id)
+    log.info("Persona inquiry %s resumed for attempt %s.", inquiry_id, attempt.id)
+    return HttpResponseRedirect(hosted_flow_url(inquiry, redirect_uri))
+
+
+@login_required
+@require_http_methods(["GET"])
+def persona_return(request: HttpRequest) -> HttpResponse:
+    """
+    Where Persona's hosted flow sends the learner back (``redirect-uri``): on to their status page.
+
+    Not closed when the provider is disabled: a learner already in Persona's flow still comes back here.
+    The decision itself arrives by webhook; the query parameters Persona adds are not trusted.
+    """
+    return redirect("idv:status")
+
+
+def _int_setting(config: dict[str, Any], key: str, default: int) -> int:
+    value = config.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    """
+    Receive one Persona webhook event (``POST /idv/persona/webhook``).
+
+    200 processed, duplicate, stale or ignored; 400 malformed; 401 bad signature; 404 unknown inquiry
+    (Persona retries later); 405 not a POST; 413 body over 1 MiB. Accepted while the provider is disabled,
+    so that verifications already under way are still recorded.
+    """
+    try:
+        declared_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        # Django itself cannot read a body whose Content-Length is not a number.
+        return JsonResponse({"error": "malformed Content-Length"}, status=400)
+    if declared_length > MAX_BODY_BYTES:
+        return JsonResponse({"error": "body too large"}, status=413)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return JsonResponse({"error": "body too large"}, status=413)
+    if len(body) > MAX_BODY_BYTES:
+        return JsonResponse({"error": "body too large"}, status=413)
+
+    config = persona_settings()
+    secrets = config.get("WEBHOOK_SECRETS")
+    try:
+        verify_signature(
+            request.headers.get("Persona-Signature"),
+            body,
+            list(secrets) if isinstance(secrets, list | tuple) else [],
+            tolerance=_int_setting(config, "SIGNATURE_TOLERANCE_SECONDS", 300),
+        )
+    except InvalidSignature as error:
+        log.warning("Refused a Persona webhook: %s.", error)
+        return JsonResponse({"error": "invalid signature"}, status=401)
+
+    try:
+        event = parse_event(body)
+    except MalformedEvent as error:
+        log.warning("Refused a signed Persona webhook: %s.", error)
+        return JsonResponse({"error": "malformed event"}, status=400)
+    if event.update is None:
+        log.info("Ignored Persona event %s (%s).", event.event_id, _printable(event.name))
+        return JsonResponse({"status": "ignored"})
+    try:
+        attempt = api.get_verification_attempt_by_external_id(PROVIDER_ID, event.update.inquiry_id)
+    except VerificationAttemptInvalidField:
+        return JsonResponse({"error": "malformed inquiry id"}, status=400)
+    except VerificationAttemptNotFound:
+        log.warning("Persona event %s names unknown inquiry %s.", event.event_id, event.update.inquiry_id)
+        return JsonResponse({"error": "unknown inquiry"}, status=404)
+    outcome = apply_inquiry_status(attempt.id, event.update)
+    return JsonResponse({"status": outcome.value})
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text[:64] if unicodedata.category(ch)[0] not in {"C"})

@@ -1,0 +1,119 @@
+"""IDV_PERSONA: the host's keys win in either loading order; the system checks name what is wrong."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+from edx_django_utils.plugins.plugin_settings import add_plugins
+
+from idv_core.providers import get_installed_providers
+from idv_persona.conf import persona_setting, persona_settings
+from idv_persona.settings.common import DEFAULTS, plugin_settings
+
+
+def provider():
+    return get_installed_providers()["persona"]
+
+
+def test_without_a_host_value_the_plugin_installs_the_defaults():
+    host = types.SimpleNamespace()
+    plugin_settings(host)
+    assert host.IDV_PERSONA == DEFAULTS
+    host.IDV_PERSONA["WEBHOOK_SECRETS"].append("x")
+    assert DEFAULTS["WEBHOOK_SECRETS"] == []  # a copy, never the shared default list
+
+
+def test_host_first_then_plugin_keeps_every_host_key_and_adds_the_missing_ones():
+    host = types.SimpleNamespace(IDV_PERSONA={"API_KEY": "k", "DAYS_GOOD_FOR": 7})
+    plugin_settings(host)
+    assert host.IDV_PERSONA["API_KEY"] == "k"
+    assert host.IDV_PERSONA["DAYS_GOOD_FOR"] == 7
+    assert host.IDV_PERSONA["SIGNATURE_TOLERANCE_SECONDS"] == 300
+    assert host.IDV_PERSONA["API_ROOT"] == "https://api.withpersona.com/api/v1"
+
+
+def test_plugin_first_then_host_the_host_s_keys_win_and_defaults_still_apply(settings):
+    host = types.SimpleNamespace()
+    plugin_settings(host)
+    host.IDV_PERSONA = {"API_KEY": "late", "TIMEOUT_SECONDS": 3}  # the operator's dict, set afterwards
+    settings.IDV_PERSONA = host.IDV_PERSONA
+    config = persona_settings()
+    assert (config["API_KEY"], config["TIMEOUT_SECONDS"]) == ("late", 3)
+    assert config["DAYS_GOOD_FOR"] == 365
+    assert persona_setting("HOSTED_FLOW_URL") == "https://inquiry.withpersona.com/verify"
+
+
+def test_a_host_value_that_is_not_a_dict_is_left_for_the_checks():
+    host = types.SimpleNamespace(IDV_PERSONA="oops")
+    plugin_settings(host)
+    assert host.IDV_PERSONA == "oops"
+
+
+def test_add_plugins_applies_the_persona_defaults_to_a_host_module(monkeypatch):
+    host = types.ModuleType("fake_lms_settings_persona")
+    host.IDV_PERSONA = {"API_KEY": "mine"}
+    monkeypatch.setitem(sys.modules, "fake_lms_settings_persona", host)
+    add_plugins("fake_lms_settings_persona", "lms.djangoapp", "common")
+    assert host.IDV_PERSONA["API_KEY"] == "mine"
+    assert host.IDV_PERSONA["DAYS_GOOD_FOR"] == 365
+
+
+def test_the_test_configuration_passes_the_checks():
+    assert provider().check() == []
+
+
+def ids(messages):
+    return sorted(message.id for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"API_KEY": ""}, ["persona.E002"]),
+        ({"API_KEY": None}, ["persona.E002"]),
+        ({"INQUIRY_TEMPLATE_ID": "  "}, ["persona.E003"]),
+        ({"WEBHOOK_SECRETS": []}, ["persona.E004"]),
+        ({"WEBHOOK_SECRETS": "wbhsec_single"}, ["persona.E004"]),
+        ({"WEBHOOK_SECRETS": ["ok", ""]}, ["persona.E004"]),
+        ({"API_ROOT": "ftp://x"}, ["persona.E005"]),
+        ({"HOSTED_FLOW_URL": "/relative"}, ["persona.E005"]),
+        ({"SIGNATURE_TOLERANCE_SECONDS": "300"}, ["persona.E006"]),
+        ({"DAYS_GOOD_FOR": 0}, ["persona.E006"]),
+        ({"DAYS_GOOD_FOR": True}, ["persona.E006"]),
+        ({"TIMEOUT_SECONDS": -1}, ["persona.E006"]),
+        ({"ENVIRONMENT_ID": 5}, ["persona.E007"]),
+        ({"API_KY": "typo"}, ["persona.W001"]),
+    ],
+)
+def test_each_malformed_key_is_reported(changes, expected, settings):
+    settings.IDV_PERSONA = {**settings.IDV_PERSONA, **changes}
+    messages = provider().check()
+    assert ids(messages) == expected
+    key = next(iter(changes))
+    assert all(key in message.msg for message in messages)
+
+
+def test_a_fractional_timeout_is_fine(settings):
+    settings.IDV_PERSONA = {**settings.IDV_PERSONA, "TIMEOUT_SECONDS": 2.5}
+    assert provider().check() == []
+
+
+def test_a_missing_configuration_reports_every_required_key(settings):
+    del settings.IDV_PERSONA
+    assert ids(provider().check()) == ["persona.E002", "persona.E003", "persona.E004"]
+
+
+def test_a_setting_that_is_not_a_dict_is_e001(settings):
+    settings.IDV_PERSONA = ["API_KEY"]
+    assert ids(provider().check()) == ["persona.E001"]
+
+
+def test_manage_py_check_reports_the_persona_errors(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.IDV_PERSONA = {**settings.IDV_PERSONA, "API_KEY": ""}
+    with pytest.raises(SystemCheckError, match=r"persona\.E002"):
+        call_command("check")
