@@ -54,8 +54,10 @@ test: $(STAMP) test-plugins ## run the full default test suite (SQLite, in-proce
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 
-bench: $(STAMP) ## run the benchmarks (queries and timings of the read and write API)
+bench: $(STAMP) ## run the benchmarks: core API, manual CSV import, outbox cost and relay throughput (local Redis)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.manual_import
+	$(BIN)/python -m bench.outbox
 
 demo-setup: $(STAMP)
 	$(BIN)/python demo/manage.py migrate --noinput -v 0
@@ -65,7 +67,7 @@ demo: demo-setup ## build .venv, migrate a SQLite database, create demo users an
 	@echo ""
 	@echo "  openedx-idv demo: http://$(DEMO_ADDR)/   (stop with Ctrl-C)"
 	@echo ""
-	$(BIN)/python demo/manage.py runserver --noreload $(DEMO_ADDR)
+	DEMO_BASE_URL=http://$(DEMO_ADDR) $(BIN)/python demo/manage.py runserver --noreload $(DEMO_ADDR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
