@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.integration import mariadb
+
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -63,16 +65,6 @@ print(json.dumps(sorted(
 """
 
 
-def _connection_kwargs():
-    database = settings.DATABASES["default"]
-    return {
-        "host": database["HOST"],
-        "port": int(database["PORT"]),
-        "user": database["USER"],
-        "password": database["PASSWORD"],
-    }
-
-
 @pytest.fixture
 def demo_env():
     """A fresh MariaDB database and Redis db for the demo host; both removed afterwards."""
@@ -91,7 +83,7 @@ def demo_env():
             returncode=4,
         )
     broker.flushdb()
-    server = MySQLdb.connect(**_connection_kwargs())
+    server = MySQLdb.connect(**mariadb.server_kwargs())
     server.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
     server.cursor().execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}

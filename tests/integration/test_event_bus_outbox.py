@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.integration import mariadb
+
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -133,16 +135,6 @@ class CuttableProxy:
         self.listener.close()
 
 
-def _connection_kwargs():
-    database = settings.DATABASES["default"]
-    return {
-        "host": database["HOST"],
-        "port": int(database["PORT"]),
-        "user": database["USER"],
-        "password": database["PASSWORD"],
-    }
-
-
 @pytest.fixture
 def bus(tmp_path):
     """A fresh MariaDB database for the producing host, a private topic prefix on Redis db 13."""
@@ -155,7 +147,7 @@ def bus(tmp_path):
     except redis.ConnectionError as error:
         pytest.exit(f"Redis is not reachable at 127.0.0.1:6379 ({error}).", returncode=4)
     prefix = f"idv-it-{uuid.uuid4().hex[:8]}"
-    server = MySQLdb.connect(**_connection_kwargs())
+    server = MySQLdb.connect(**mariadb.server_kwargs())
     server.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
     server.cursor().execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     database = settings.DATABASES["default"]
@@ -287,7 +279,7 @@ def _check_complete_and_ordered(received, attempt_ids, outbox_ids):
 def _delivered_count():
     import MySQLdb
 
-    server = MySQLdb.connect(**_connection_kwargs(), database=DATABASE, autocommit=True)
+    server = MySQLdb.connect(**mariadb.server_kwargs(), database=DATABASE, autocommit=True)
     try:
         cursor = server.cursor()
         cursor.execute("SELECT COUNT(*) FROM idv_core_outboxevent WHERE delivered IS NOT NULL")

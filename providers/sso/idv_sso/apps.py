@@ -28,3 +28,9 @@ class IdvSsoConfig(AppConfig):
             },
         },
     }
+
+    def ready(self) -> None:
+        """Append the pipeline step to SOCIAL_AUTH_PIPELINE where needed (IDV_SSO_ADD_PIPELINE_STEP)."""
+        from idv_sso.pipeline import add_step_to_pipeline
+
+        add_step_to_pipeline()

@@ -16,12 +16,15 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 from idv_core.exceptions import VerificationAttemptInvalidName
 from idv_core.providers import is_provider_enabled
 from idv_sso import verifications
+from idv_sso.conf import sso_setting
 from idv_sso.trusted_backends import (
     TrustedBackendsConfigError,
     find_trusted_backend,
@@ -33,6 +36,34 @@ log = logging.getLogger(__name__)
 
 #: The step's dotted path, as it goes in ``SOCIAL_AUTH_PIPELINE``.
 PIPELINE_STEP = "idv_sso.pipeline.verify_identity"
+
+
+def add_step_to_pipeline() -> bool:
+    """
+    Append :data:`PIPELINE_STEP` to ``SOCIAL_AUTH_PIPELINE`` if the operator wants it and it is missing.
+
+    Runs when the app starts (``IdvSsoConfig.ready``). In the LMS, plugin apps start after
+    third_party_auth, which replaces ``SOCIAL_AUTH_PIPELINE`` with edx-platform's own list; appending here
+    keeps the step. Nothing is done when ``IDV_SSO_ADD_PIPELINE_STEP`` is False, when no backend is
+    trusted, or when the step is already in the pipeline (wherever the operator put it). Without a
+    ``SOCIAL_AUTH_PIPELINE`` setting, social-core's default pipeline is extended. Returns whether the step
+    was appended.
+    """
+    if not sso_setting("IDV_SSO_ADD_PIPELINE_STEP"):
+        return False
+    try:
+        if not load_trusted_backends():
+            return False
+    except TrustedBackendsConfigError:
+        return False  # manage.py check reports the malformed setting (sso.E00x)
+    pipeline = getattr(settings, "SOCIAL_AUTH_PIPELINE", None)
+    if pipeline is None:
+        pipeline = DEFAULT_AUTH_PIPELINE
+    if PIPELINE_STEP in pipeline:
+        return False
+    settings.SOCIAL_AUTH_PIPELINE = [*pipeline, PIPELINE_STEP]
+    log.info("Appended %s to SOCIAL_AUTH_PIPELINE (IDV_SSO_ADD_PIPELINE_STEP).", PIPELINE_STEP)
+    return True
 
 
 def verify_identity(

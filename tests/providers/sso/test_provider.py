@@ -6,9 +6,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 import idv_sso
 from idv_core.providers import clear_provider_cache, get_installed_providers
+from idv_sso.pipeline import PIPELINE_STEP, add_step_to_pipeline
 from idv_sso.provider import SSOProvider
 from tests.providers.sso.conftest import TRUSTED
 
@@ -156,3 +158,43 @@ def test_a_disabled_provider_leaves_the_verify_page_and_its_start_url_answers_40
     out = StringIO()
     call_command("idv_providers", stdout=out)
     assert "sso  [disabled]  openedx-idv-sso" in out.getvalue()
+
+
+# --- IDV_SSO_ADD_PIPELINE_STEP: the step survives a host that replaces SOCIAL_AUTH_PIPELINE at start-up ---
+
+_HOST_PIPELINE = ["social_core.pipeline.social_auth.social_details", "social_core.pipeline.user.create_user"]
+
+
+def test_the_app_appends_the_step_to_a_pipeline_the_host_replaced_at_start_up(settings):
+    from django.apps import apps
+
+    # As edx-platform's third_party_auth does in its ready(), which runs before plugin apps start.
+    settings.SOCIAL_AUTH_PIPELINE = tuple(_HOST_PIPELINE)
+    apps.get_app_config("idv_sso").ready()
+    assert [*_HOST_PIPELINE, PIPELINE_STEP] == settings.SOCIAL_AUTH_PIPELINE
+    assert SSOProvider("sso").check() == []
+    # Once there (wherever the operator put it), it is never added twice.
+    assert add_step_to_pipeline() is False
+    assert settings.SOCIAL_AUTH_PIPELINE.count(PIPELINE_STEP) == 1
+
+
+def test_without_a_pipeline_setting_social_core_s_default_is_extended(settings):
+    del settings.SOCIAL_AUTH_PIPELINE
+    assert add_step_to_pipeline() is True
+    assert [*DEFAULT_AUTH_PIPELINE, PIPELINE_STEP] == settings.SOCIAL_AUTH_PIPELINE
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"IDV_SSO_ADD_PIPELINE_STEP": False},
+        {"IDV_SSO_TRUSTED_BACKENDS": {}},
+        {"IDV_SSO_TRUSTED_BACKENDS": {TRUSTED: "not a dict"}},
+    ],
+)
+def test_the_step_is_not_added_when_opted_out_untrusting_or_misconfigured(settings, setting):
+    for name, value in setting.items():
+        setattr(settings, name, value)
+    settings.SOCIAL_AUTH_PIPELINE = list(_HOST_PIPELINE)
+    assert add_step_to_pipeline() is False
+    assert settings.SOCIAL_AUTH_PIPELINE == _HOST_PIPELINE

@@ -25,6 +25,16 @@ DEFAULTS: dict[str, Any] = {
     #   malformed value (sso.E001 to sso.E006), backends missing from AUTHENTICATION_BACKENDS (sso.W001)
     #   and a missing pipeline step (sso.W002).
     "IDV_SSO_TRUSTED_BACKENDS": {},
+    # .. setting_name: IDV_SSO_ADD_PIPELINE_STEP
+    # .. setting_default: True
+    # .. setting_description: Whether idv_sso appends its pipeline step
+    #   (``idv_sso.pipeline.verify_identity``) to ``SOCIAL_AUTH_PIPELINE`` when Django starts, if
+    #   ``IDV_SSO_TRUSTED_BACKENDS`` trusts some backend and the step is not there yet. In the LMS this is
+    #   what makes the step stick: edx-platform's third_party_auth replaces ``SOCIAL_AUTH_PIPELINE`` with its
+    #   own list when it starts (before plugin apps start), so a step added in the settings files is lost.
+    #   Set it to False to place the step yourself (``manage.py check`` warns with sso.W002 when it is
+    #   missing).
+    "IDV_SSO_ADD_PIPELINE_STEP": True,
 }
 
 
