@@ -54,9 +54,10 @@ test: $(STAMP) test-plugins ## run the full default test suite (SQLite, in-proce
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 
-bench: $(STAMP) ## run the benchmarks: core API, manual CSV import, outbox cost and relay throughput (local Redis)
+bench: $(STAMP) ## run the benchmarks: core API, CSV import, Persona webhooks, outbox cost, relay (local Redis)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.manual_import
+	$(BIN)/python -m bench.persona_webhook
 	$(BIN)/python -m bench.outbox
 
 demo-setup: $(STAMP)
