@@ -328,15 +328,21 @@ def test_the_library_producers_send_swallows_the_error_the_relay_needs(user, str
     assert "Error delivering message to Redis event bus" in caplog.text
 
 
-def test_an_unencodable_record_waits_and_holds_back_only_its_own_attempt(make_user, streams):
+def test_an_unencodable_record_waits_and_holds_back_only_its_own_attempt(make_user, streams, caplog):
     ada, bob = make_user(), make_user()
     broken = _approve(ada)
     fine = _approve(bob)
     first = OutboxEvent.objects.filter(attempt_id=broken).order_by("pk").first()
     good_payload = dict(first.payload)
-    OutboxEvent.objects.filter(pk=first.pk).update(payload={"idv_attempt": {"attempt_id": "not a number"}})
+    # An encoder's error message may quote the payload: here the verified name.
+    OutboxEvent.objects.filter(pk=first.pk).update(
+        payload={"idv_attempt": {**good_payload["idv_attempt"], "attempt_id": "Augusta Ada King"}}
+    )
 
     result = RELAY.deliver_batch()
+
+    assert f"IDV outbox record {first.pk} (attempt {broken}) could not be encoded" in caplog.text
+    assert "Augusta Ada King" not in caplog.text
 
     assert (result.delivered, result.failed) == (3, 1)
     assert [data.attempt_id for _m, _s, data, _b in _consume(streams)] == [fine] * 3
