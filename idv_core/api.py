@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Final, Literal
@@ -45,6 +45,7 @@ from idv_core.models import EXTERNAL_ID_MAX_LENGTH, NAME_MAX_LENGTH, PROVIDER_MA
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus, can_transition
 
 __all__ = [
+    "PROVIDER_ATTEMPTS_CHUNK_SIZE",
     "UNSET",
     "VERIFIED_USER_IDS_CHUNK_SIZE",
     "create_verification_attempt",
@@ -55,6 +56,7 @@ __all__ = [
     "get_verified_user_ids",
     "get_verify_url",
     "is_user_verified",
+    "iter_provider_verification_attempts",
     "retire_user_verification_names",
     "update_verification_attempt",
 ]
@@ -66,6 +68,9 @@ CHANGE_REASON_MAX_LENGTH: Final = 100
 
 #: How many user ids :func:`get_verified_user_ids` asks the database about in one query.
 VERIFIED_USER_IDS_CHUNK_SIZE: Final = 1000
+
+#: How many rows :func:`iter_provider_verification_attempts` reads from the database at a time.
+PROVIDER_ATTEMPTS_CHUNK_SIZE: Final = 500
 
 
 class _Unset(Enum):
@@ -485,6 +490,55 @@ def get_verification_attempts(user: UserOrId) -> list[VerificationAttemptRecord]
         _to_record(attempt)
         for attempt in VerificationAttempt.objects.filter(user_id=_user_id(user)).order_by("-pk")
     ]
+
+
+def iter_provider_verification_attempts(
+    provider: str,
+    statuses: Iterable[VerificationAttemptStatus | str] | VerificationAttemptStatus | str,
+    *,
+    changed_before: datetime | None = None,
+) -> Iterator[VerificationAttemptRecord]:
+    """
+    Yield ``provider``'s attempts in any of ``statuses``, the longest unchanged first.
+
+    For a provider's own work across users, such as reconciling the attempts whose vendor callbacks were
+    lost: ``iter_provider_verification_attempts("persona", ["created", "pending"],
+    changed_before=now - timedelta(hours=1))``. It reads the (provider, status, modified) index one page of
+    :data:`PROVIDER_ATTEMPTS_CHUNK_SIZE` rows per query (keyset pagination on ``modified`` and ``id``), so
+    a caller may stop early or walk many rows in bounded memory. An attempt that changes during the walk
+    moves past ``changed_before`` and is not yielded again.
+
+    Args:
+        provider: The provider id (the attempts' ``provider``).
+        statuses: One status or several.
+        changed_before: Only attempts whose last change (``modified``) is older than this aware datetime;
+            None for every one.
+
+    Raises:
+        VerificationAttemptInvalidStatus: a status is not valid.
+        VerificationAttemptInvalidField: ``provider`` or ``changed_before`` is malformed.
+    """
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH, identifier=True)
+    if isinstance(statuses, str):  # one status (a StrEnum member is a str too)
+        statuses = [statuses]
+    wanted = sorted({_validate_status(status).value for status in statuses})
+    if changed_before is not None and (
+        not isinstance(changed_before, datetime) or timezone.is_naive(changed_before)
+    ):
+        raise VerificationAttemptInvalidField("changed_before must be a timezone-aware datetime or None.")
+    attempts = VerificationAttempt.objects.filter(provider=provider, status__in=wanted).order_by(
+        "modified", "pk"
+    )
+    if changed_before is not None:
+        attempts = attempts.filter(modified__lt=changed_before)
+    page = attempts
+    while True:
+        rows = list(page[:PROVIDER_ATTEMPTS_CHUNK_SIZE])
+        yield from (_to_record(attempt) for attempt in rows)
+        if len(rows) < PROVIDER_ATTEMPTS_CHUNK_SIZE:
+            return
+        last = rows[-1]
+        page = attempts.filter(Q(modified__gt=last.modified) | Q(modified=last.modified, pk__gt=last.pk))
 
 
 def _active_approval_q(now: datetime) -> Q:

@@ -12,7 +12,7 @@ from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
 from idv_core.models import VerificationAttempt
-from idv_core.statuses import UserVerificationState
+from idv_core.statuses import UserVerificationState, VerificationAttemptStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +251,64 @@ def test_read_functions_agree_with_the_rules(make_user, attempts):
         assert result.status == "approved"
     else:
         assert result.status == (newest_visible or "none")
+
+
+# --- iter_provider_verification_attempts ---------------------------------------------------------------
+
+
+def _aged(user, status, provider, minutes_ago, external_id=""):
+    attempt_id = api.create_verification_attempt(
+        user, "Ada", status, provider=provider, external_id=external_id
+    )
+    VerificationAttempt.objects.filter(pk=attempt_id).update(
+        modified=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    return attempt_id
+
+
+def test_provider_attempts_are_filtered_by_provider_status_and_age_oldest_first(user, make_user):
+    old_pending = _aged(user, "pending", "persona", 300, "inq_1")
+    older_created = _aged(make_user(), "created", "persona", 600, "inq_2")
+    _aged(make_user(), "pending", "persona", 5, "inq_3")  # changed too recently
+    _aged(make_user(), "approved", "persona", 900, "inq_4")  # another status
+    _aged(make_user(), "pending", "manual", 900)  # another provider
+    cutoff = timezone.now() - timedelta(hours=1)
+
+    records = list(
+        api.iter_provider_verification_attempts("persona", ["created", "pending"], changed_before=cutoff)
+    )
+
+    assert [record.id for record in records] == [older_created, old_pending]
+    assert all(isinstance(record, VerificationAttemptRecord) for record in records)
+    # One status alone (a str or a VerificationAttemptStatus), and no age limit.
+    recent = VerificationAttempt.objects.get(external_id="inq_3").pk
+    everything_pending = api.iter_provider_verification_attempts("persona", VerificationAttemptStatus.PENDING)
+    assert [record.id for record in everything_pending] == [old_pending, recent]
+
+
+def test_provider_attempts_are_read_in_chunks(user, make_user, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(api, "PROVIDER_ATTEMPTS_CHUNK_SIZE", 2)
+    ids = [
+        api.create_verification_attempt(make_user(), "Ada", "pending", provider="persona") for _ in range(5)
+    ]
+    # The same last change for all: pages must still neither repeat nor skip a row (id breaks the tie).
+    VerificationAttempt.objects.update(modified=timezone.now() - timedelta(hours=2))
+    iterator = api.iter_provider_verification_attempts("persona", "pending")
+    with django_assert_num_queries(1):
+        first_page = [next(iterator).id, next(iterator).id]  # a caller that stops early reads one page
+    with django_assert_num_queries(2):
+        rest = [record.id for record in iterator]
+    assert first_page + rest == ids
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"statuses": ["pending", "done"]}, "is not a valid verification attempt status"),
+        ({"statuses": "pending", "changed_before": datetime(2030, 1, 1)}, "changed_before"),
+        ({"statuses": "pending", "changed_before": "2030-01-01"}, "changed_before"),
+    ],
+)
+def test_provider_attempts_refuse_bad_arguments(db, arguments, error):
+    with pytest.raises(ValueError, match=error):
+        list(api.iter_provider_verification_attempts("persona", **arguments))

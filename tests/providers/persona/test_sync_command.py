@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from idv_core import api
+from idv_core.models import VerificationAttempt
 from idv_persona.inquiries import link_inquiry
 from idv_persona.models import PersonaInquiry
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def age(inquiry_id: str, minutes: int) -> None:
-    PersonaInquiry.objects.filter(inquiry_id=inquiry_id).update(
+    """Make the attempt of ``inquiry_id`` look unchanged for ``minutes``."""
+    VerificationAttempt.objects.filter(provider="persona", external_id=inquiry_id).update(
         modified=timezone.now() - timedelta(minutes=minutes)
     )
 
@@ -33,7 +35,7 @@ def run(*args: str) -> str:
 
 @pytest.fixture
 def stuck(persona_attempt):
-    """A pending attempt whose inquiry row is two hours old."""
+    """A pending attempt, with its inquiry row, unchanged for two hours."""
     attempt_id, inquiry_id = persona_attempt("pending")
     link_inquiry(inquiry_id, attempt_id, status="pending")
     age(inquiry_id, 120)
@@ -90,8 +92,9 @@ def test_the_limit_caps_the_number_of_inquiries_fetched(persona_attempt, persona
             f"{API_ROOT}/inquiries/{inquiry_id}",
             json={"data": inquiry_object(inquiry_id, "failed")},
         )
-    run("--limit", "2")
+    output = run("--limit", "2")
     assert len(persona_api.calls) == 2
+    assert "Stopped at --limit 2" in output
 
 
 def test_a_sync_result_makes_an_older_webhook_stale(stuck, persona_api, post_webhook):
@@ -110,22 +113,42 @@ def test_a_sync_result_makes_an_older_webhook_stale(stuck, persona_api, post_web
     assert api.get_verification_attempt(attempt_id).status == "pending"
 
 
-def test_finished_attempts_and_persona_errors_are_reported_not_fatal(persona_attempt, stuck, persona_api):
+def test_finished_attempts_are_left_alone_and_persona_errors_are_reported_not_fatal(
+    persona_attempt, stuck, persona_api
+):
     attempt_id, inquiry_id = stuck
-    finished_id, finished_inquiry = persona_attempt("approved")
-    link_inquiry(finished_inquiry, finished_id, status="pending")
+    _finished_id, finished_inquiry = persona_attempt("approved")
     age(finished_inquiry, 120)
     persona_api.add(responses.GET, f"{API_ROOT}/inquiries/{inquiry_id}", status=500)
     output = run()
-    assert "attempt finished: 1" in output
     assert "error: 1" in output
+    assert [call.request.url for call in persona_api.calls] == [f"{API_ROOT}/inquiries/{inquiry_id}"] * 3
     assert api.get_verification_attempt(attempt_id).status == "pending"
 
 
-def test_an_inquiry_row_whose_attempt_is_gone_is_counted(persona_api):
-    PersonaInquiry.objects.create(inquiry_id="inq_orphan", attempt_id=999_999, status="pending")
-    age("inq_orphan", 120)
-    assert "no attempt: 1" in run()
+def test_an_attempt_written_through_the_core_alone_is_synced_and_gets_its_inquiry_row(
+    persona_attempt, persona_api
+):
+    # A site migrating from another Persona integration backfilled it; no webhook ever came.
+    attempt_id, inquiry_id = persona_attempt("pending")
+    age(inquiry_id, 120)
+    assert not PersonaInquiry.objects.filter(inquiry_id=inquiry_id).exists()
+    persona_api.add(
+        responses.GET,
+        f"{API_ROOT}/inquiries/{inquiry_id}",
+        json={"data": inquiry_object(inquiry_id, "declined")},
+    )
+    assert "applied: 1" in run()
+    assert api.get_verification_attempt(attempt_id).status == "denied"
+    assert PersonaInquiry.objects.get(inquiry_id=inquiry_id).attempt_id == attempt_id
+
+
+def test_an_attempt_without_an_inquiry_is_counted_and_not_fetched(user, persona_api):
+    # The start view created it, then Persona was down: there is nothing to ask Persona about.
+    attempt_id = api.create_verification_attempt(user, "Ada", "created", provider="persona")
+    VerificationAttempt.objects.filter(pk=attempt_id).update(modified=timezone.now() - timedelta(hours=2))
+    assert "no inquiry: 1" in run()
+    assert len(persona_api.calls) == 0
 
 
 def test_bad_options_are_refused():

@@ -2,9 +2,11 @@
 ``manage.py idv_persona_sync``: fetch the inquiries whose webhooks may have been lost, and apply their
 status through the same rules as the webhook (``idv_persona.inquiries.apply_inquiry_status``).
 
-It looks at the inquiries this provider knows (its ``PersonaInquiry`` rows) whose Persona status is not
-final and which have not changed for ``--older-than-minutes``, and whose attempt is still ``created`` or
-``pending``. Run it from cron (e.g. hourly).
+It walks the ``persona`` attempts still ``created`` or ``pending`` that have not changed for
+``--older-than-minutes`` (``idv_core.api.iter_provider_verification_attempts``, oldest first), so it also
+reconciles attempts a migrating site wrote through the core API alone, before any webhook. Attempts
+without an inquiry id (Persona was down when the learner started; their next try reuses the attempt) are
+counted and skipped. Run it from cron (e.g. hourly).
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from idv_core import api
-from idv_core.exceptions import VerificationAttemptNotFound
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import PersonaClient, PersonaError
-from idv_persona.inquiries import FINAL_INQUIRY_STATUSES, InquiryUpdate, apply_inquiry_status
-from idv_persona.models import PersonaInquiry
+from idv_persona.inquiries import PROVIDER_ID, InquiryUpdate, apply_inquiry_status
 
-UNFINISHED = {VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING}
+UNFINISHED = [VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING]
 
 
 class Command(BaseCommand):
@@ -39,10 +39,13 @@ class Command(BaseCommand):
             "--older-than-minutes",
             type=int,
             default=60,
-            help="Only inquiries unchanged for at least this many minutes (default 60).",
+            help="Only attempts unchanged for at least this many minutes (default 60).",
         )
         parser.add_argument(
-            "--limit", type=int, default=500, help="At most this many inquiries per run (default 500)."
+            "--limit",
+            type=int,
+            default=500,
+            help="At most this many inquiries fetched per run (default 500).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Fetch and report what would change; change nothing."
@@ -54,36 +57,36 @@ class Command(BaseCommand):
         if minutes < 0 or limit <= 0:
             raise CommandError("--older-than-minutes must be >= 0 and --limit > 0.")
         cutoff = timezone.now() - timedelta(minutes=minutes)
-        candidates = (
-            PersonaInquiry.objects.exclude(status__in=FINAL_INQUIRY_STATUSES)
-            .filter(modified__lte=cutoff)
-            .order_by("modified")[:limit]
-        )
         client = PersonaClient()
         counts: dict[str, int] = {}
 
         def count(outcome: str) -> None:
             counts[outcome] = counts.get(outcome, 0) + 1
 
-        for inquiry in candidates:
-            try:
-                attempt = api.get_verification_attempt(inquiry.attempt_id)
-            except VerificationAttemptNotFound:
-                count("no attempt")
+        fetched = 0
+        for attempt in api.iter_provider_verification_attempts(
+            PROVIDER_ID, UNFINISHED, changed_before=cutoff
+        ):
+            if not attempt.external_id:
+                count("no inquiry")
                 continue
-            if attempt.status not in UNFINISHED:
-                count("attempt finished")
-                continue
+            if fetched >= limit:
+                self.stdout.write(
+                    f"Stopped at --limit {limit}: the other stuck attempts wait for the next run."
+                )
+                break
+            fetched += 1
+            inquiry_id = attempt.external_id
             fetched_at = timezone.now()
             try:
-                current = client.retrieve_inquiry(inquiry.inquiry_id)
+                current = client.retrieve_inquiry(inquiry_id)
             except PersonaError as error:
-                self.stderr.write(f"{inquiry.inquiry_id}: could not fetch ({error})")
+                self.stderr.write(f"{inquiry_id}: could not fetch ({error})")
                 count("error")
                 continue
             if dry_run:
                 self.stdout.write(
-                    f"{inquiry.inquiry_id} (attempt {attempt.id}, {attempt.status}): Persona says "
+                    f"{inquiry_id} (attempt {attempt.id}, {attempt.status}): Persona says "
                     f"{current.status!r} (dry run, not applied)"
                 )
                 count("dry run")
@@ -91,7 +94,7 @@ class Command(BaseCommand):
             outcome = apply_inquiry_status(
                 attempt.id,
                 InquiryUpdate(
-                    inquiry_id=inquiry.inquiry_id,
+                    inquiry_id=inquiry_id,
                     status=current.status,
                     # The time the inquiry was asked for, not answered: an event Persona created while the
                     # request was in flight may be missing from the answer, and must not count as stale.
@@ -101,7 +104,7 @@ class Command(BaseCommand):
                 ),
             )
             self.stdout.write(
-                f"{inquiry.inquiry_id} (attempt {attempt.id}): Persona says {current.status!r}: {outcome}"
+                f"{inquiry_id} (attempt {attempt.id}): Persona says {current.status!r}: {outcome}"
             )
             count(outcome.value)
         summary = ", ".join(f"{name}: {number}" for name, number in sorted(counts.items())) or "nothing to do"
