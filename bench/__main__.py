@@ -10,42 +10,33 @@ table (median and 95th percentile per call). Options: ``--users N`` (default 10,
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bench.host import argument_parser, start_django
+
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser = argument_parser("python -m bench", __doc__)
     parser.add_argument("--users", type=int, default=10_000, help="size of the population (default 10000)")
     parser.add_argument("--repeat", type=int, default=200, help="runs per single-user call (default 200)")
-    parser.add_argument(
-        "--mysql", action="store_true", help="use MariaDB on 127.0.0.1:3306 instead of SQLite"
-    )
     return parser.parse_args()
 
 
 def main() -> int:
     """Set up Django and the population, run every measurement, print the table."""
     options = _parse()
-    if options.mysql:
-        os.environ["IDV_BENCH_DB"] = "mysql"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
+    start_django(mysql=options.mysql)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from idv_core import api
     from idv_core.models import VerificationAttempt
 
-    call_command("migrate", verbosity=0)
     if options.mysql:  # a clean slate in the shared test database
         VerificationAttempt.history.all().delete()
         VerificationAttempt.objects.all().delete()

@@ -11,47 +11,35 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import tempfile
 import time
 from io import StringIO
 from pathlib import Path
 
+from bench.host import argument_parser, start_django
+
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.manual_import", description=__doc__.split("\n\n")[0]
-    )
+    parser = argument_parser("python -m bench.manual_import", __doc__)
     parser.add_argument("--rows", type=int, default=10_000, help="users and CSV rows (default 10000)")
-    parser.add_argument(
-        "--mysql", action="store_true", help="use MariaDB on 127.0.0.1:3306 instead of SQLite"
-    )
     return parser.parse_args()
 
 
 def main() -> int:
     """Set up Django and the users, write the file, run the import twice, print the figures."""
     options = _parse()
-    if options.mysql:
-        os.environ["IDV_BENCH_DB"] = "mysql"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
 
-    from bench import settings as bench_settings
+    def add_the_manual_provider(settings):
+        # Only here: in `python -m bench` its event receivers would add their queries to the core's figures.
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "idv_manual"]
 
-    # The manual provider's app only here: in `python -m bench` its event receivers would add their
-    # queries to the core's figures.
-    if "idv_manual" not in bench_settings.INSTALLED_APPS:
-        bench_settings.INSTALLED_APPS = [*bench_settings.INSTALLED_APPS, "idv_manual"]
-
-    django.setup()
+    start_django(mysql=options.mysql, configure=add_the_manual_provider)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
     from openedx_events.learning.signals import IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_CREATED
 
-    call_command("migrate", verbosity=0)
     User = get_user_model()
     prefix = "bench-manual-"
     if options.mysql:  # a clean slate in the shared test database

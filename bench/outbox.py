@@ -14,21 +14,19 @@ Needs the local Redis. Options: ``--repeat N`` (default 300), ``--events N`` (de
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 import uuid
 
+from bench.host import argument_parser, start_django
+
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.outbox", description=__doc__.split("\n\n")[0])
+    parser = argument_parser("python -m bench.outbox", __doc__)
     parser.add_argument("--repeat", type=int, default=300, help="updates timed each way (default 300)")
     parser.add_argument("--events", type=int, default=3000, help="events relayed to Redis (default 3000)")
     parser.add_argument("--redis-db", type=int, default=12, help="Redis db number to use (default 12)")
-    parser.add_argument(
-        "--mysql", action="store_true", help="use MariaDB on 127.0.0.1:3306 instead of SQLite"
-    )
     return parser.parse_args()
 
 
@@ -39,16 +37,10 @@ def _median_ms(timings: list[float]) -> float:
 def main() -> int:
     """Measure, print the table."""
     options = _parse()
-    if options.mysql:
-        os.environ["IDV_BENCH_DB"] = "mysql"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
+    start_django(mysql=options.mysql)
     import redis
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
 
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
@@ -74,7 +66,6 @@ def main() -> int:
     from idv_core import api, outbox
     from idv_core.models import OutboxEvent, VerificationAttempt
 
-    call_command("migrate", verbosity=0)
     if options.mysql:  # a clean slate in the shared test database
         OutboxEvent.objects.all().delete()
         VerificationAttempt.history.all().delete()

@@ -17,29 +17,24 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
 import statistics
 import sys
 import time
+from types import ModuleType
+
+from bench.host import argument_parser, start_django
 
 SECRET = "wbhsec_bench_secret"  # noqa: S105 -- a benchmark-only webhook secret
 
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.persona_webhook", description=__doc__.split("\n\n")[0]
-    )
+    parser = argument_parser("python -m bench.persona_webhook", __doc__)
     parser.add_argument("--inquiries", type=int, default=1_000, help="inquiries (default 1000)")
-    parser.add_argument(
-        "--mysql", action="store_true", help="use MariaDB on 127.0.0.1:3306 instead of SQLite"
-    )
     return parser.parse_args()
 
 
-def _configure_host() -> None:
+def _configure_host(bench_settings: ModuleType) -> None:
     """Add to the bench host what a Persona webhook needs: the provider's app, its URLs and LMS middleware."""
-    from bench import settings as bench_settings
-
     bench_settings.INSTALLED_APPS = [
         *bench_settings.INSTALLED_APPS,
         "django.contrib.sessions",
@@ -88,21 +83,13 @@ def _signature(body: bytes) -> str:
 def main() -> int:
     """Set up Django and the attempts, post the webhooks, print the figures."""
     options = _parse()
-    if options.mysql:
-        os.environ["IDV_BENCH_DB"] = "mysql"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    _configure_host()
-    django.setup()
+    start_django(mysql=options.mysql, configure=_configure_host)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from idv_core import api
 
-    call_command("migrate", verbosity=0)
     prefix = "bench-persona-"
     User = get_user_model()
     if options.mysql:  # a clean slate in the shared test database

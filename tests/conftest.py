@@ -17,6 +17,8 @@ from openedx_events.learning.signals import (
     IDV_ATTEMPT_PENDING,
 )
 
+from idv_core.providers import clear_provider_cache
+
 
 @pytest.fixture(scope="session", autouse=True)
 def database_server_is_reachable():
@@ -34,6 +36,14 @@ def database_server_is_reachable():
             "(see shared/design/services.md) and run `make test-integration` again.",
             returncode=4,
         )
+
+
+@pytest.fixture
+def fresh_provider_registry():
+    """The provider registry loaded afresh for the test (its settings decide what is enabled) and after it."""
+    clear_provider_cache()
+    yield
+    clear_provider_cache()
 
 
 IDV_SIGNALS = (IDV_ATTEMPT_CREATED, IDV_ATTEMPT_PENDING, IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED)

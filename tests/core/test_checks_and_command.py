@@ -6,14 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from idv_core.checks import check_idv_configuration
-from idv_core.providers import clear_provider_cache
 
-
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    clear_provider_cache()
-    yield
-    clear_provider_cache()
+pytestmark = pytest.mark.usefixtures("fresh_provider_registry")
 
 
 def _ids(messages):

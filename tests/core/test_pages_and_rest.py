@@ -12,17 +12,9 @@ from edx_rest_framework_extensions.auth.jwt.tests.utils import (
 from rest_framework.test import APIClient
 
 from idv_core import api
-from idv_core.providers import clear_provider_cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_provider_registry")]
 FUTURE = datetime(2040, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    clear_provider_cache()
-    yield
-    clear_provider_cache()
 
 
 # --- learner pages -----------------------------------------------------------------------------------

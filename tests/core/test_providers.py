@@ -24,12 +24,7 @@ from idv_core.providers import (
     is_provider_enabled,
 )
 
-
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    clear_provider_cache()
-    yield
-    clear_provider_cache()
+pytestmark = pytest.mark.usefixtures("fresh_provider_registry")
 
 
 def test_the_pip_installed_test_provider_is_discovered_with_its_distribution():

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,6 +30,9 @@ from idv_core.exceptions import VerificationAttemptInvalidName, VerificationAtte
 from idv_core.statuses import VerificationAttemptStatus, can_transition
 from idv_persona.conf import persona_setting
 from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
+
+if TYPE_CHECKING:
+    from idv_persona.client import Inquiry
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,22 @@ class InquiryUpdate:
     verified_name: str = ""
     event_id: str = ""
     event_name: str = ""
+
+    @classmethod
+    def fetched(cls, inquiry: Inquiry, *, asked_at: datetime, source: str) -> InquiryUpdate:
+        """
+        The report an inquiry fetched from Persona's API makes (the sync command, a refused resume).
+
+        ``asked_at`` is when the inquiry was asked for, not answered: an event Persona created while the
+        request was in flight may be missing from the answer, and must not count as stale.
+        """
+        return cls(
+            inquiry_id=inquiry.id,
+            status=inquiry.status,
+            reported_at=asked_at,
+            verified_name=inquiry.verified_name,
+            event_name=source,
+        )
 
 
 def clean_name(name: str) -> str:

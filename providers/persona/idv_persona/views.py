@@ -155,17 +155,10 @@ def _resume(
         if error.status_code != 409:
             raise
         # Persona moved on without us hearing (a lost webhook): fetch the inquiry, apply its status.
-        fetched_at = timezone.now()
+        asked_at = timezone.now()
         current = client.retrieve_inquiry(inquiry_id)
         apply_inquiry_status(
-            attempt.id,
-            InquiryUpdate(
-                inquiry_id=inquiry_id,
-                status=current.status,
-                reported_at=fetched_at,
-                verified_name=current.verified_name,
-                event_name="resume refused",
-            ),
+            attempt.id, InquiryUpdate.fetched(current, asked_at=asked_at, source="resume refused")
         )
         if api.get_verification_attempt(attempt.id).status == VerificationAttemptStatus.DENIED:
             return None

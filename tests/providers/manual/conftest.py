@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from idv_core.providers import clear_provider_cache
-
 
 @pytest.fixture(autouse=True)
-def _fresh_provider_registry():
+def _fresh_provider_registry(fresh_provider_registry):
     """Each test sees the providers its settings enable."""
-    clear_provider_cache()
-    yield
-    clear_provider_cache()
 
 
 def grant_review_permission(user) -> None:

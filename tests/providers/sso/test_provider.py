@@ -9,17 +9,12 @@ from django.core.management import call_command
 from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 
 import idv_sso
-from idv_core.providers import clear_provider_cache, get_installed_providers
+from idv_core.providers import get_installed_providers
 from idv_sso.pipeline import PIPELINE_STEP, add_step_to_pipeline
 from idv_sso.provider import SSOProvider
 from tests.providers.sso.conftest import TRUSTED
 
-
-@pytest.fixture(autouse=True)
-def fresh_registry():
-    clear_provider_cache()
-    yield
-    clear_provider_cache()
+pytestmark = pytest.mark.usefixtures("fresh_provider_registry")
 
 
 def _ids(messages):

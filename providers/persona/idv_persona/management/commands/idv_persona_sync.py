@@ -92,16 +92,7 @@ class Command(BaseCommand):
                 count("dry run")
                 continue
             outcome = apply_inquiry_status(
-                attempt.id,
-                InquiryUpdate(
-                    inquiry_id=inquiry_id,
-                    status=current.status,
-                    # The time the inquiry was asked for, not answered: an event Persona created while the
-                    # request was in flight may be missing from the answer, and must not count as stale.
-                    reported_at=fetched_at,
-                    verified_name=current.verified_name,
-                    event_name="sync",
-                ),
+                attempt.id, InquiryUpdate.fetched(current, asked_at=fetched_at, source="sync")
             )
             self.stdout.write(
                 f"{inquiry_id} (attempt {attempt.id}): Persona says {current.status!r}: {outcome}"
