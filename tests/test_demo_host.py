@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,10 +18,7 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MANAGE = REPO_ROOT / "demo" / "manage.py"
-COMMAND_TIMEOUT = 120
-SERVER_START_TIMEOUT = 30
+from tests.demo_host import demo_env, free_port, manage, manage_ok, serving
 
 # Printed by `shell -c` as one JSON line: each user's attempts (through idv_core.api) and the verified names
 # edx-name-affirmation recorded (user and status only; the names themselves stay out of the output).
@@ -62,34 +54,8 @@ EXPECTED_STATUS = {
 }
 
 
-_SUITE_ONLY_VARIABLES = {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
-
-
-def _demo_env(database_url: str) -> dict[str, str]:
-    # Nothing of the suite's own configuration may leak into the demo (settings module, test provider path).
-    env = {
-        key: value for key, value in os.environ.items() if key not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}
-    }
-    env["DATABASE_URL"] = database_url
-    return env
-
-
-def _manage(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(MANAGE), *args],
-        cwd=REPO_ROOT,
-        env=_demo_env(database_url),
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-
-
 def _manage_ok(database_url: str, *args: str) -> str:
-    result = _manage(database_url, *args)
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    return manage_ok(demo_env(database_url), *args)
 
 
 def _state(database_url: str) -> dict[str, Any]:
@@ -121,7 +87,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> DemoDatabase:
 
 
 def test_check_reports_no_errors(tmp_path: Path) -> None:
-    result = _manage(f"sqlite:///{tmp_path / 'db.sqlite3'}", "check")
+    result = manage(demo_env(f"sqlite:///{tmp_path / 'db.sqlite3'}"), "check")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "ERRORS" not in output
@@ -150,12 +116,6 @@ def test_name_affirmation_recorded_the_verified_names(demo_database: DemoDatabas
     assert sorted(username for username, _ in verified_names) == ["denied", "expired", "pending", "verified"]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _opener(cookies: http.cookiejar.CookieJar | None = None) -> urllib.request.OpenerDirector:
     # No proxy from the environment: only 127.0.0.1 is contacted, directly.
     handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
@@ -170,33 +130,9 @@ def _open(opener: urllib.request.OpenerDirector, url: str, data: bytes | None = 
         return response.status, response.geturl(), response.read().decode()
 
 
-def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"runserver exited:\n{log_path.read_text()}"
-        try:
-            _open(_opener(), f"{base_url}/login/")
-        except OSError:
-            time.sleep(0.2)
-        else:
-            return
-    pytest.fail(f"runserver did not answer within {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
-
-
 def test_served_demo_shows_the_verified_learner(demo_database: DemoDatabase, tmp_path: Path) -> None:
-    base_url = f"http://127.0.0.1:{_free_port()}"
-    log_path = tmp_path / "runserver.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(MANAGE), "runserver", "--noreload", base_url.removeprefix("http://")],
-            cwd=REPO_ROOT,
-            env=_demo_env(demo_database.url),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_serving(server, base_url, log_path)
-
+    base_url = f"http://127.0.0.1:{free_port()}"
+    with serving(demo_env(demo_database.url, base_url), base_url, tmp_path / "runserver.log"):
         with pytest.raises(urllib.error.HTTPError) as anonymous:
             _open(_opener(), f"{base_url}/api/idv/v1/status")
         assert anonymous.value.code == 401
@@ -223,10 +159,3 @@ def test_served_demo_shows_the_verified_learner(demo_database: DemoDatabase, tmp
         assert status == 200
         data = json.loads(body)
         assert (data["status"], data["is_verified"]) == ("approved", True)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

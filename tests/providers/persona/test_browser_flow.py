@@ -10,13 +10,8 @@ Screenshots go to build/browser-flow/ (not committed). Only 127.0.0.1 is contact
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,87 +19,29 @@ from pathlib import Path
 import pytest
 from django.utils import dateformat, timezone
 
+from tests.demo_host import REPO_ROOT, demo_env, free_port, manage_ok, serving
+
 pytestmark = pytest.mark.integration
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MANAGE = REPO_ROOT / "demo" / "manage.py"
 SCREENSHOTS = REPO_ROOT / "build" / "browser-flow"
 CHROMIUM = "/usr/bin/chromium"
-SERVER_START_TIMEOUT = 30
 # The verified name the learner confirms on the simulator's page (the demo's "learner" is Lee Learner).
 VERIFIED_FIRST, VERIFIED_LAST = "Leona", "Learner-Okafor"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _demo_env(database_url: str, base_url: str) -> dict[str, str]:
-    # Nothing of the suite's own configuration may leak into the demo (settings module, test plugin path).
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH"}}
-    env.update(DATABASE_URL=database_url, DEMO_BASE_URL=base_url)
-    # Only 127.0.0.1 is contacted, directly, whatever proxy the environment names.
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    return env
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(MANAGE), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"runserver exited:\n{log_path.read_text()}"
-        try:
-            opener.open(f"{base_url}/login/", timeout=5).close()
-        except OSError:
-            time.sleep(0.2)
-        else:
-            return
-    pytest.fail(f"runserver did not answer within {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
 
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo host, served by ``runserver`` on a fresh SQLite database, set up as ``make demo`` does."""
-    base_url = f"http://127.0.0.1:{_free_port()}"
+    base_url = f"http://127.0.0.1:{free_port()}"
     directory = tmp_path_factory.mktemp("browser-demo")
-    env = _demo_env(f"sqlite:///{directory / 'db.sqlite3'}", base_url)
-    _manage(env, "migrate", "--noinput", "-v", "0")
-    _manage(env, "idv_demo_setup", "--url", f"{base_url}/")
+    env = demo_env(f"sqlite:///{directory / 'db.sqlite3'}", base_url)
+    manage_ok(env, "migrate", "--noinput", "-v", "0")
+    manage_ok(env, "idv_demo_setup", "--url", f"{base_url}/")
     log_path = directory / "runserver.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(MANAGE), "runserver", "--noreload", base_url.removeprefix("http://")],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        _wait_until_serving(server, base_url, log_path)
-        yield base_url
+        with serving(env, base_url, log_path):
+            yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
         # The server's log names no learner (no PII in logs): show it when something failed.
         print(log_path.read_text())  # noqa: T201
 
