@@ -26,10 +26,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events, outbox
+from idv_core import events, outbox, platform_mirror, platform_reads
 from idv_core.conf import idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -42,6 +43,7 @@ from idv_core.exceptions import (
     VerificationAttemptNotFound,
 )
 from idv_core.models import EXTERNAL_ID_MAX_LENGTH, NAME_MAX_LENGTH, PROVIDER_MAX_LENGTH, VerificationAttempt
+from idv_core.providers import get_installed_providers
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus, can_transition
 
 __all__ = [
@@ -52,6 +54,8 @@ __all__ = [
     "get_user_verification_status",
     "get_verification_attempt",
     "get_verification_attempt_by_external_id",
+    "get_verification_attempt_by_platform_id",
+    "get_verification_attempt_from_event",
     "get_verification_attempts",
     "get_verified_user_ids",
     "get_verify_url",
@@ -227,6 +231,7 @@ def _to_record(attempt: VerificationAttempt) -> VerificationAttemptRecord:
         hide_status_from_user=attempt.hide_status_from_user,
         created=attempt.created,
         modified=attempt.modified,
+        platform_attempt_id=attempt.platform_attempt_id,
     )
 
 
@@ -249,7 +254,9 @@ def create_verification_attempt(
     Record a new verification attempt for ``user`` and return its id.
 
     Sends ``IDV_ATTEMPT_CREATED`` after the transaction commits and, when ``status`` is not ``created``,
-    also the signal of ``status`` (so a receiver sees every status the attempt entered, in order).
+    also the signal of ``status`` (so a receiver sees every status the attempt entered, in order). Inside
+    the LMS (``IDV_PLATFORM_MIRROR``) the platform's own row is written in the same transaction, and the
+    events carry its id.
 
     Args:
         user: The saved user whose identity is being verified.
@@ -305,9 +312,15 @@ def create_verification_attempt(
     entered = [VerificationAttemptStatus.CREATED]
     if status != VerificationAttemptStatus.CREATED:
         entered.append(status)
-    # With the event-bus outbox on, the attempt and its outbox rows commit together. Without it there is
-    # one INSERT (and its history row) to make, which needs no transaction of its own.
-    with transaction.atomic() if outbox.is_enabled() else contextlib.nullcontext():
+    # With the event-bus outbox or the platform mirror on, the attempt, its outbox rows and its platform
+    # row commit together. Without them there is one INSERT (and its history row) to make, which needs no
+    # transaction of its own.
+    platform_model = platform_mirror.get_mirror_model()
+    atomic = platform_model is not None or outbox.is_enabled()
+    with transaction.atomic() if atomic else contextlib.nullcontext():
+        if platform_model is not None:
+            # The platform row first, so that our INSERT carries the link (one write each).
+            attempt.platform_attempt_id = platform_mirror.create_platform_row(platform_model, attempt)
         _save_new_external_id(attempt)
         events.send_status_events_on_commit(attempt, user, entered)
     log.info(
@@ -338,7 +351,8 @@ def update_verification_attempt(
     read-modify-write. Entering a new status sends that status's signal after the transaction commits;
     setting the status the attempt already has changes nothing and sends nothing. When the attempt
     becomes ``approved``, ``expiration_datetime`` is not given and the attempt has none, it expires
-    ``IDV_DAYS_GOOD_FOR`` days from now.
+    ``IDV_DAYS_GOOD_FOR`` days from now. Inside the LMS (``IDV_PLATFORM_MIRROR``) the platform's row is
+    updated in the same transaction (and written first if the attempt predates the mirror).
 
     Args:
         attempt_id: The id :func:`create_verification_attempt` returned.
@@ -378,6 +392,7 @@ def update_verification_attempt(
         raise VerificationAttemptInvalidField("external_id cannot be cleared: pass a non-blank reference.")
     reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
 
+    platform_model = platform_mirror.get_mirror_model()
     with transaction.atomic():
         try:
             attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt_id)
@@ -415,6 +430,12 @@ def update_verification_attempt(
             attempt.external_id = new_external_id
             changed.append("external_id")
 
+        if platform_model is not None and (changed or attempt.platform_attempt_id is None):
+            # Our row is locked above, the platform's row here: always in that order.
+            platform_attempt_id = platform_mirror.mirror_attempt(platform_model, attempt)
+            if platform_attempt_id != attempt.platform_attempt_id:
+                attempt.platform_attempt_id = platform_attempt_id
+                changed.append("platform_attempt_id")
         if not changed:
             return
         _record_history_context(attempt, changed_by, reason)
@@ -431,18 +452,29 @@ def update_verification_attempt(
 
 def retire_user_verification_names(user: UserOrId) -> int:
     """
-    Erase the verified names of ``user``'s attempts, of their audit trail and of their event-bus outbox
-    records (user retirement).
+    Erase the verified names of ``user``'s attempts, of their audit trail, of their event-bus outbox
+    records, of the platform rows mirroring them, and of every installed provider's own records (user
+    retirement; the LMS's ``USER_RETIRE_LMS_MISC`` signal reaches it through ``idv_core.handlers``).
 
     The attempts keep their status and dates, so the platform still knows the user was verified; no
     event is sent. Outbox records not yet delivered still go out, with blank names (the verified name and
-    the user's full name). Returns the number of attempts whose name was erased.
+    the user's full name). Each installed provider's ``retire_user`` hook runs in the same transaction: if
+    one raises, nothing is erased and the error propagates (the LMS's retirement retries the step).
+    Returns the number of attempts whose name was erased.
     """
     user_id = _user_id(user)
     with transaction.atomic():
         count = VerificationAttempt.objects.filter(user_id=user_id).exclude(name="").update(name="")
         VerificationAttempt.history.filter(user_id=user_id).exclude(name="").update(name="")
         outbox.scrub_names(user_id)
+        platform_model, _problem = platform_mirror.find_platform_model()
+        if platform_model is not None:
+            linked = VerificationAttempt.objects.filter(user_id=user_id, platform_attempt_id__isnull=False)
+            platform_model._default_manager.filter(pk__in=linked.values("platform_attempt_id")).exclude(
+                name=""
+            ).update(name="")
+        for provider in get_installed_providers().values():
+            provider.retire_user(user_id)
     log.info("Retired the verified names of %s verification attempt(s) of user %s.", count, user_id)
     return count
 
@@ -482,6 +514,48 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
         return _to_record(VerificationAttempt.objects.get(provider=provider, external_id=external_id))
     except VerificationAttempt.DoesNotExist:
         raise VerificationAttemptNotFound(provider=provider, external_id=external_id) from None
+
+
+def get_verification_attempt_by_platform_id(platform_attempt_id: int) -> VerificationAttemptRecord:
+    """
+    Return the attempt that the LMS's ``verify_student.VerificationAttempt`` row ``platform_attempt_id``
+    mirrors.
+
+    Raises:
+        VerificationAttemptInvalidField: ``platform_attempt_id`` is not an integer.
+        VerificationAttemptNotFound: no attempt of ours is mirrored by that row.
+    """
+    if isinstance(platform_attempt_id, bool) or not isinstance(platform_attempt_id, int):
+        raise VerificationAttemptInvalidField(
+            f"platform_attempt_id must be an integer, not {type(platform_attempt_id).__name__}."
+        )
+    try:
+        return _to_record(VerificationAttempt.objects.get(platform_attempt_id=platform_attempt_id))
+    except VerificationAttempt.DoesNotExist:
+        raise VerificationAttemptNotFound(platform_attempt_id=platform_attempt_id) from None
+
+
+def get_verification_attempt_from_event(idv_attempt: VerificationAttemptData) -> VerificationAttemptRecord:
+    """
+    Return the attempt an ``IDV_ATTEMPT_*`` event sent by idv_core is about.
+
+    For receivers of our events (a provider's review queue...): the event's ``attempt_id`` is the platform
+    row's id for an attempt mirrored into the LMS, and our own id otherwise. The mirrored attempt wins
+    when a number is both.
+
+    Raises:
+        VerificationAttemptNotFound: no attempt of ours is named by the event (for example the platform's
+            own ``IDV_ATTEMPT_*`` events, or an attempt deleted with its user since).
+    """
+    attempt_id = _validate_attempt_id(idv_attempt.attempt_id)
+    candidates = VerificationAttempt.objects.filter(
+        Q(platform_attempt_id=attempt_id) | Q(pk=attempt_id, platform_attempt_id__isnull=True)
+    )
+    # At most two rows: the one mirrored by that platform row, and an unmirrored one with that id.
+    attempts = sorted(candidates, key=lambda attempt: attempt.platform_attempt_id is None)
+    if not attempts:
+        raise VerificationAttemptNotFound(attempt_id=attempt_id)
+    return _to_record(attempts[0])
 
 
 def get_verification_attempts(user: UserOrId) -> list[VerificationAttemptRecord]:
@@ -548,10 +622,19 @@ def _active_approval_q(now: datetime) -> Q:
 
 
 def is_user_verified(user: UserOrId) -> bool:
-    """Return whether ``user`` (a user or a user id) has an approved attempt that has not expired."""
-    return VerificationAttempt.objects.filter(
+    """
+    Return whether ``user`` (a user or a user id) has an approved attempt that has not expired.
+
+    Inside the LMS (``IDV_INCLUDE_PLATFORM_VERIFICATIONS``), a user with no such attempt of ours is also
+    verified when the platform's ``IDVerificationService.user_is_verified`` says so (a photo, SSO or manual
+    verification of the platform). One query when our table answers yes.
+    """
+    if VerificationAttempt.objects.filter(
         _active_approval_q(timezone.now()), user_id=_user_id(user)
-    ).exists()
+    ).exists():
+        return True
+    service = platform_reads.get_service()
+    return service is not None and platform_reads.user_is_verified(service, user)
 
 
 def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
@@ -559,7 +642,9 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     Return which of ``user_ids`` have an approved, unexpired attempt.
 
     Asks the database about at most :data:`VERIFIED_USER_IDS_CHUNK_SIZE` ids per query, so the number of
-    queries grows with the number of ids / 1,000, never with one query per user.
+    queries grows with the number of ids / 1,000, never with one query per user. Inside the LMS
+    (``IDV_INCLUDE_PLATFORM_VERIFICATIONS``), the ids our table does not count are asked of the platform's
+    ``IDVerificationService.get_verified_user_ids``, in chunks of the same size.
     """
     unique_ids = sorted({_user_id(user_id) for user_id in user_ids})
     now = timezone.now()
@@ -571,6 +656,22 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
             .values_list("user_id", flat=True)
             .distinct()
         )
+    service = platform_reads.get_service()
+    if service is None:
+        return verified
+    rest = [user_id for user_id in unique_ids if user_id not in verified]
+    for start in range(0, len(rest), VERIFIED_USER_IDS_CHUNK_SIZE):
+        chunk = rest[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
+        # Users whose mirrored approval no longer counts for us: the platform's bulk read, which ignores
+        # expiration dates, may count that approval (platform_reads.verified_user_ids checks them).
+        mirrored = set(
+            VerificationAttempt.objects.filter(
+                user_id__in=chunk,
+                status=VerificationAttemptStatus.APPROVED.value,
+                platform_attempt_id__isnull=False,
+            ).values_list("user_id", flat=True)
+        )
+        verified |= platform_reads.verified_user_ids(service, chunk, mirrored)
     return verified
 
 
@@ -586,7 +687,29 @@ def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
 
     Attempts with ``hide_status_from_user`` never decide what the learner is shown, except that a hidden
     approval still verifies the user (``is_user_verified`` counts it too).
+
+    Inside the LMS (``IDV_INCLUDE_PLATFORM_VERIFICATIONS``), a user with no current approval of ours whom
+    the platform counts as verified is ``approved`` until the platform's expiration, with ``attempt_id``
+    None (the verification is not one of our attempts).
     """
+    status = _own_verification_status(user)
+    if status.is_verified:
+        return status
+    service = platform_reads.get_service()
+    if service is None:
+        return status
+    verified, expiration = platform_reads.current_approval(service, user)
+    if not verified:
+        return status
+    return UserVerificationStatus(
+        status=UserVerificationState.APPROVED,
+        is_verified=True,
+        expiration_datetime=expiration,
+        attempt_id=None,
+    )
+
+
+def _own_verification_status(user: UserOrId) -> UserVerificationStatus:
     now = timezone.now()
     best_approval: tuple[int, datetime | None] | None = None
     newest_visible: tuple[int, str, datetime | None] | None = None

@@ -2,12 +2,12 @@
 idv_core as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point).
 
 ``pip install openedx-idv`` is all the LMS needs: edx-django-utils adds the app to INSTALLED_APPS,
-mounts its URLs at the root (learner pages under ``/idv/``, REST under ``/api/idv/``) and applies its
-plugin settings (``idv_core.settings.common``).
+mounts its URLs at the root (learner pages under ``/idv/``, REST under ``/api/idv/``), applies its
+plugin settings (``idv_core.settings.common``) and connects its receiver of the LMS's retirement signal.
 """
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
+from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
 
@@ -26,6 +26,21 @@ class IdvCoreConfig(AppConfig):
                 PluginURLs.NAMESPACE: "idv",
                 PluginURLs.REGEX: r"^",
                 PluginURLs.RELATIVE_PATH: "urls",
+            },
+        },
+        # The LMS connects these in its own start-up (connect_plugin_receivers); see idv_core.handlers.
+        PluginSignals.CONFIG: {
+            _PROJECT_TYPE: {
+                PluginSignals.RELATIVE_PATH: "handlers",
+                PluginSignals.RECEIVERS: [
+                    {
+                        PluginSignals.RECEIVER_FUNC_NAME: "retire_user_on_lms_retirement",
+                        PluginSignals.SIGNAL_PATH: (
+                            "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_MISC"
+                        ),
+                        PluginSignals.DISPATCH_UID: "idv_core.handlers.retire_user_on_lms_retirement",
+                    },
+                ],
             },
         },
         PluginSettings.CONFIG: {

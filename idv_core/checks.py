@@ -1,9 +1,10 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E008`` are configuration errors, ``idv_core.W001``..``W003`` warnings; each
+Ids: ``idv_core.E001``..``E010`` are configuration errors, ``idv_core.W001``..``W004`` warnings; each
 enabled provider reports its own under its id (``<provider id>.E001``...). E006..E008 are about the
-event-bus outbox (``IDV_EVENT_BUS_*``).
+event-bus outbox (``IDV_EVENT_BUS_*``); E009, E010 and W004 about running inside the LMS (the platform
+mirror and reads).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from idv_core import outbox
+from idv_core import outbox, platform_mirror
 from idv_core.conf import idv_setting
 from idv_core.providers import get_enabled_providers, get_installed_providers, get_provider_load_errors
 
@@ -199,7 +200,54 @@ def _check_event_bus() -> list[CheckMessage]:
     return messages
 
 
+def _check_platform() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    mirror = idv_setting("IDV_PLATFORM_MIRROR")
+    model, problem = platform_mirror.find_platform_model()
+    if mirror not in platform_mirror.MIRROR_CHOICES or not isinstance(mirror, str | bool):
+        messages.append(
+            Error(
+                f'IDV_PLATFORM_MIRROR must be "auto", True or False, not {mirror!r}.',
+                hint='"auto" mirrors into the LMS\'s verify_student table when that app is installed.',
+                id="idv_core.E009",
+            )
+        )
+    elif mirror is True and model is None:
+        messages.append(
+            Error(
+                f"IDV_PLATFORM_MIRROR is True but {problem}: openedx-idv's verifications would not count "
+                "in the LMS, and every write through idv_core.api refuses to run.",
+                hint="Run inside an LMS of the Sumac release or later, or set IDV_PLATFORM_MIRROR to "
+                '"auto" (mirror when the platform model is there) or False.',
+                id="idv_core.E009",
+            )
+        )
+    include = idv_setting("IDV_INCLUDE_PLATFORM_VERIFICATIONS")
+    if not isinstance(include, bool):
+        messages.append(
+            Error(
+                f"IDV_INCLUDE_PLATFORM_VERIFICATIONS must be True or False, not {include!r}.",
+                id="idv_core.E010",
+            )
+        )
+    platform_days = (getattr(settings, "VERIFY_STUDENT", None) or {}).get("DAYS_GOOD_FOR")
+    days = idv_setting("IDV_DAYS_GOOD_FOR")
+    if model is not None and platform_days is not None and platform_days != days:
+        messages.append(
+            Warning(
+                f"IDV_DAYS_GOOD_FOR is {days!r} but the platform's VERIFY_STUDENT['DAYS_GOOD_FOR'] is "
+                f"{platform_days!r}: the LMS's bulk read (get_verified_user_ids) counts an approval for "
+                "its own number of days after it was made, whatever the expiration we wrote.",
+                hint="Set both to the same number of days.",
+                id="idv_core.W004",
+            )
+        )
+    return messages
+
+
 @register(Tags.compatibility, "idv")
 def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report problems with idv_core's settings, providers that failed to load, and providers' own checks."""
-    return _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus()
+    return (
+        _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus() + _check_platform()
+    )

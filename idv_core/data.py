@@ -18,6 +18,8 @@ class VerificationAttemptRecord:
     ``name`` is the name being ID-verified: PII, never log it. ``provider`` is blank for attempts
     written by hand; ``external_id`` is blank when the provider keeps no reference of its own.
     ``expiration_datetime`` None on an approved attempt means the approval never expires.
+    ``platform_attempt_id`` is the id of the LMS's ``verify_student.VerificationAttempt`` row mirroring
+    this attempt (the ``attempt_id`` its events carry), None outside the LMS or before it was mirrored.
     """
 
     id: int
@@ -30,6 +32,7 @@ class VerificationAttemptRecord:
     hide_status_from_user: bool
     created: datetime
     modified: datetime
+    platform_attempt_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,9 +56,15 @@ def _user_full_name(user: Any) -> str:
 
 
 def build_event_data(attempt: VerificationAttempt, user: Any, status: str) -> VerificationAttemptData:
-    """Return the ``VerificationAttemptData`` announcing that ``attempt`` (of ``user``) entered ``status``."""
+    """
+    Return the ``VerificationAttemptData`` announcing that ``attempt`` (of ``user``) entered ``status``.
+
+    Its ``attempt_id`` is the id of the platform row mirroring the attempt inside the LMS (the platform's
+    convention: every ``IDV_ATTEMPT_*`` event names a ``verify_student.VerificationAttempt`` row, and
+    edx-name-affirmation files and deletes verified names by that id), else the attempt's own id.
+    """
     return VerificationAttemptData(
-        attempt_id=attempt.pk,
+        attempt_id=attempt.platform_attempt_id if attempt.platform_attempt_id is not None else attempt.pk,
         user=UserData(
             id=user.pk,
             is_active=user.is_active,

@@ -12,14 +12,27 @@ from idv_core.statuses import VerificationAttemptStatus, allowed_next_statuses
 
 
 class VerificationAttemptNotFound(ObjectDoesNotExist):
-    """No verification attempt matches the given id (or provider and external id)."""
+    """No verification attempt matches the given id (or provider and external id, or platform id)."""
 
-    def __init__(self, *, attempt_id: int | None = None, provider: str = "", external_id: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        attempt_id: int | None = None,
+        provider: str = "",
+        external_id: str = "",
+        platform_attempt_id: int | None = None,
+    ) -> None:
         self.attempt_id = attempt_id
         self.provider = provider
         self.external_id = external_id
+        self.platform_attempt_id = platform_attempt_id
         if attempt_id is not None:
             message = f"No verification attempt with id {attempt_id!r}."
+        elif platform_attempt_id is not None:
+            message = (
+                f"No verification attempt is mirrored by the platform's verification attempt "
+                f"{platform_attempt_id!r}."
+            )
         else:
             message = f"No verification attempt from provider {provider!r} with external id {external_id!r}."
         super().__init__(message)

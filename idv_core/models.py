@@ -55,6 +55,15 @@ class VerificationAttempt(models.Model):
         blank=True,
         help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.",
     )
+    # Inside the LMS: the id of the platform's verify_student.VerificationAttempt row that mirrors this
+    # attempt (idv_core.platform_mirror). A plain integer, not a foreign key: idv_core's migrations must
+    # not depend on the LMS, and the platform deletes its rows on its own (retirement, its admin).
+    platform_attempt_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The id of the LMS's verify_student VerificationAttempt mirroring this attempt, if any.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -304,9 +304,16 @@ class OutboxRelay:
     can wait and try again.
     """
 
-    def __init__(self, transport: Transport | None = None, *, owner: str | None = None) -> None:
-        """``transport`` defaults to :func:`get_transport` (built on first use)."""
+    def __init__(
+        self,
+        transport: Transport | None = None,
+        *,
+        owner: str | None = None,
+        clock: Callable[[], datetime] = timezone.now,
+    ) -> None:
+        """``transport`` defaults to :func:`get_transport` (built on first use); ``clock`` tells the time."""
         self._transport = transport
+        self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @property
@@ -318,7 +325,7 @@ class OutboxRelay:
 
     def hold_lease(self) -> bool:
         """Take or renew the relay lease; return False when another live relay holds it."""
-        now = timezone.now()
+        now = self.clock()
         expires = now + timedelta(seconds=idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS"))
         taken = OutboxRelayLease.objects.filter(
             Q(owner=self.owner) | Q(expires__lte=now), name=LEASE_NAME
@@ -334,7 +341,7 @@ class OutboxRelay:
 
     def release_lease(self) -> None:
         """Give the lease up (on a graceful stop), so that another relay may start at once."""
-        OutboxRelayLease.objects.filter(name=LEASE_NAME, owner=self.owner).update(expires=timezone.now())
+        OutboxRelayLease.objects.filter(name=LEASE_NAME, owner=self.owner).update(expires=self.clock())
 
     def deliver_batch(self, should_stop: Callable[[], bool] = lambda: False) -> BatchResult:
         """
@@ -349,7 +356,7 @@ class OutboxRelay:
             return result
         transport = self.transport
         batch_size = idv_setting("IDV_EVENT_BUS_RELAY_BATCH_SIZE")
-        now = timezone.now()
+        now = self.clock()
         pending = OutboxEvent.objects.filter(delivered__isnull=True)
         # Records waiting after an encoding failure hold back their attempt's later records.
         blocked = set(pending.filter(next_try__gt=now).values_list("attempt_id", "topic"))
@@ -374,7 +381,7 @@ class OutboxRelay:
             except Exception as error:  # noqa: BLE001 -- one bad record holds back only its own attempt
                 blocked.add(key)
                 result.failed += 1
-                self._record_failure(record, error, retry_at=timezone.now() + _record_backoff(record.tries))
+                self._record_failure(record, error, retry_at=self.clock() + _record_backoff(record.tries))
                 # The error's type only: an encoder's message may quote the payload (a verified name).
                 log.error(
                     "IDV outbox record %s (attempt %s) could not be encoded (%s); its attempt's later events "
@@ -396,7 +403,7 @@ class OutboxRelay:
                 )
                 break
             OutboxEvent.objects.filter(pk=record.pk).update(
-                delivered=timezone.now(), message_id=stream_id, tries=F("tries") + 1, last_error=""
+                delivered=self.clock(), message_id=stream_id, tries=F("tries") + 1, last_error=""
             )
             result.delivered += 1
             result.stream_ids.append(stream_id)

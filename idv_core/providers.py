@@ -23,9 +23,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django.core.checks import CheckMessage
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from stevedore import ExtensionManager
 
 from idv_core.conf import idv_setting
@@ -78,6 +79,17 @@ class IDVProvider:
         to report.
         """
         return []
+
+    def retire_user(self, user_id: int) -> None:
+        """
+        Erase what this provider's own tables keep about ``user_id`` that identifies the learner (user
+        retirement): verified names, identifiers at a vendor or an identity provider, free-text notes.
+
+        Called by ``idv_core.api.retire_user_verification_names`` (which the LMS's retirement signal
+        reaches) for every installed provider, enabled or not, inside its transaction, after the core
+        erased the names of the attempts. The attempts themselves belong to the core: leave them. Raise to
+        make the whole retirement fail and be retried. The default keeps nothing, so erases nothing.
+        """
 
     def is_enabled(self) -> bool:
         """Return whether the operator's settings currently enable this provider."""
@@ -248,6 +260,23 @@ def get_default_provider() -> IDVProvider | None:
             if provider.id == default_id:
                 return provider
     return enabled[0] if enabled else None
+
+
+#: The query parameters a verification keeps from the LMS's verify link to the learner's way back.
+RETURN_PARAMETERS = ("course_id", "next")
+
+
+def with_return_query(url: str, request: HttpRequest) -> str:
+    """
+    Return ``url`` with the ``course_id`` and ``next`` of ``request``'s query (``url`` when it has neither).
+
+    A provider's start view receives them from the LMS's verify link (``get_verify_location(course_id)``
+    through the filter step); it keeps them on the URL its flow ends on (its return page, its own start
+    page, or ``idv:status``), where the status partial offers "Back to your course" once verified.
+    ``url`` must have no query of its own.
+    """
+    kept = [(name, request.GET[name]) for name in RETURN_PARAMETERS if request.GET.get(name)]
+    return f"{url}?{urlencode(kept)}" if kept else url
 
 
 def enabled_provider_required(provider_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

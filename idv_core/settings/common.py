@@ -71,6 +71,29 @@ DEFAULTS: dict[str, Any] = {
     #   it renews its lease before each batch. A relay that died without releasing it is replaced after
     #   this many seconds. Keep it above IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS.
     "IDV_EVENT_BUS_RELAY_LEASE_SECONDS": 60,
+    # .. setting_name: IDV_PLATFORM_MIRROR
+    # .. setting_default: "auto"
+    # .. setting_description: Inside the LMS, mirror every attempt into the platform's own
+    #   ``verify_student.VerificationAttempt`` table, in the same transaction, so that the LMS's
+    #   ``IDVerificationService`` (certificates, dashboard, grade reports, the MFEs) sees our verifications,
+    #   and send our events with the platform row's id. "auto": on when the app
+    #   ``lms.djangoapps.verify_student`` is installed and its model has the fields the mirror needs;
+    #   True: required (``manage.py check`` reports idv_core.E009 when the model is missing or lacks a
+    #   field, and writes refuse to run without it); False: never. See docs/lms.rst.
+    "IDV_PLATFORM_MIRROR": "auto",
+    # .. setting_name: IDV_INCLUDE_PLATFORM_VERIFICATIONS
+    # .. setting_default: True
+    # .. setting_description: Inside the LMS, ``is_user_verified``, ``get_verified_user_ids`` and
+    #   ``get_user_verification_status`` also count what the platform already knows (photo, SSO and manual
+    #   verifications, generic attempts not written by openedx-idv), asked through the platform's
+    #   ``IDVerificationService`` only when our own table has no current approval. No effect outside the LMS.
+    "IDV_INCLUDE_PLATFORM_VERIFICATIONS": True,
+    # .. setting_name: IDV_COURSE_URL
+    # .. setting_default: "/courses/{course_id}/course/"
+    # .. setting_description: Where "Back to your course" leads a learner who came to verify from a course
+    #   (the LMS adds ``?course_id=`` to its verify links) and ends verified, when no same-site ``next`` was
+    #   given. ``{course_id}`` is replaced by the URL-quoted course id; empty: no such link.
+    "IDV_COURSE_URL": "/courses/{course_id}/course/",
 }
 
 

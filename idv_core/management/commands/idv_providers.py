@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
+from idv_core import platform_mirror
 from idv_core.conf import idv_setting
 from idv_core.providers import IDVProvider, get_default_provider, get_enabled_providers, get_provider_infos
 
@@ -47,6 +49,23 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"IDV_ENABLED_PROVIDERS = {idv_setting('IDV_ENABLED_PROVIDERS')!r}")
         self.stdout.write(f"IDV_DEFAULT_PROVIDER = {idv_setting('IDV_DEFAULT_PROVIDER')!r}")
+        self.stdout.write(self._platform_mirror_state())
+
+    def _platform_mirror_state(self) -> str:
+        """One line: whether attempts are mirrored into the LMS's verify_student table, and why."""
+        setting = idv_setting("IDV_PLATFORM_MIRROR")
+        model, problem = platform_mirror.find_platform_model()
+        try:
+            on = platform_mirror.get_mirror_model() is not None
+        except ImproperlyConfigured as error:
+            return f"Platform mirror: ERROR ({error})"
+        if on:
+            return (
+                f"Platform mirror: on (IDV_PLATFORM_MIRROR = {setting!r}; into "
+                f"{model._meta.label}, table {model._meta.db_table})"
+            )
+        reason = "IDV_PLATFORM_MIRROR is False" if setting is False else problem
+        return f"Platform mirror: off (IDV_PLATFORM_MIRROR = {setting!r}; {reason})"
 
     def _describe(self, provider: IDVProvider) -> None:
         """Print a loaded provider's name, start URL and configuration problems; survive its errors."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from openedx_events.learning.data import VerificationAttemptData
 
+from idv_core import api
 from idv_core.exceptions import VerificationAttemptNotFound
 from idv_manual import reviews
 
@@ -20,14 +21,20 @@ def queue_pending_attempt(
 ) -> None:
     """``IDV_ATTEMPT_PENDING``: add the attempt, of whichever provider, to the review queue."""
     try:
-        reviews.queue_if_pending(idv_attempt.attempt_id, pending_since=metadata.time)
+        # Inside the LMS the event names the platform's mirror row: the core resolves it to our attempt.
+        record = api.get_verification_attempt_from_event(idv_attempt)
     except VerificationAttemptNotFound:
-        # Deleted with its user before the event was handled: nothing to review.
+        # Deleted with its user before the event was handled, or not one of ours: nothing to review.
         return
+    reviews.queue_if_pending(record, pending_since=metadata.time)
 
 
 def unqueue_decided_attempt(
     sender: Any, idv_attempt: VerificationAttemptData, metadata: Any, **kwargs: Any
 ) -> None:
     """``IDV_ATTEMPT_APPROVED`` / ``_DENIED``: the attempt needs no review any more."""
-    reviews.unqueue(idv_attempt.attempt_id)
+    try:
+        record = api.get_verification_attempt_from_event(idv_attempt)
+    except VerificationAttemptNotFound:
+        return
+    reviews.unqueue(record.id)

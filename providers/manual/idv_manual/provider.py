@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from idv_core.providers import IDVProvider
 from idv_manual.conf import manual_setting
+from idv_manual.reviews import retire_learner_reviews
 
 
 class ManualProvider(IDVProvider):
@@ -25,6 +26,10 @@ class ManualProvider(IDVProvider):
     def get_start_url(self) -> str:
         """The page explaining manual verification, where the learner asks for a review."""
         return reverse("idv_manual:start")
+
+    def retire_user(self, user_id: int) -> None:
+        """Erase the reasons of the learner's reviews (they may name the learner); the decisions stay."""
+        retire_learner_reviews(user_id)
 
     def check(self) -> list[CheckMessage]:
         """Report a malformed ``IDV_MANUAL_INSTRUCTIONS`` (manual.E001)."""

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from idv_core import api
+from idv_core.data import VerificationAttemptRecord
 from idv_core.statuses import VerificationAttemptStatus
 from idv_manual.models import Decision, ManualReview, PendingAttempt
 
@@ -153,13 +154,13 @@ def decide_attempt(
         )
 
 
-def queue_if_pending(attempt_id: int, *, pending_since: datetime) -> bool:
+def queue_if_pending(record: VerificationAttemptRecord, *, pending_since: datetime) -> bool:
     """
     Put the attempt in the review queue if it is pending now; return whether it is queued.
 
-    Reads the attempt through the core API: by the time an event is handled, the attempt may have moved on.
+    ``record`` is read through the core API when the event is handled: by then the attempt may have moved
+    on.
     """
-    record = api.get_verification_attempt(attempt_id)
     if record.status != VerificationAttemptStatus.PENDING:
         return False
     PendingAttempt.objects.get_or_create(
@@ -176,6 +177,16 @@ def unqueue(attempt_id: int) -> None:
     # transaction, for those keeps bulk imports fast (a write commits, which on SQLite means an fsync).
     if queued.exists():
         queued.delete()
+
+
+def retire_learner_reviews(user_id: int) -> int:
+    """
+    Erase the reasons of the reviews about ``user_id`` (retirement): staff notes may name the learner.
+
+    The decisions themselves (who decided what, when) stay: they are the audit trail of manual work.
+    Returns how many reviews had a reason.
+    """
+    return ManualReview.objects.filter(learner_id=user_id).exclude(reason="").update(reason="")
 
 
 def sync_user_queue(learner: AbstractBaseUser | int) -> int:

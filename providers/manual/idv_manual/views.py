@@ -11,12 +11,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidName
-from idv_core.providers import enabled_provider_required
+from idv_core.providers import enabled_provider_required, with_return_query
 from idv_core.statuses import VerificationAttemptStatus
 from idv_manual.conf import manual_setting
 from idv_manual.reviews import PROVIDER_ID
@@ -52,7 +53,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return _render(request)
     if api.is_user_verified(request.user) or _pending_manual_attempt(request) is not None:
         # Nothing to ask for: the page shows the verification or the request already waiting.
-        return redirect("idv_manual:start")
+        return _back_to_start(request)
     name = request.POST.get("name", "").strip() or request.user.get_full_name()
     try:
         api.create_verification_attempt(
@@ -60,4 +61,9 @@ def start(request: HttpRequest) -> HttpResponse:
         )
     except VerificationAttemptInvalidName as error:
         return _render(request, error=str(error), status=400)
-    return redirect("idv_manual:start")
+    return _back_to_start(request)
+
+
+def _back_to_start(request: HttpRequest) -> HttpResponse:
+    # The form posts to the start URL with the LMS's query (course_id, next): keep it for the way back.
+    return redirect(with_return_query(reverse("idv_manual:start"), request))

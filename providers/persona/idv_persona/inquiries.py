@@ -210,3 +210,20 @@ def _remember(inquiry: PersonaInquiry, update: InquiryUpdate) -> None:
     ):
         inquiry.last_event_at = update.reported_at
     inquiry.save(update_fields=["status", "last_event_at", "modified"])
+
+
+def retire_user_webhook_events(user_id: int) -> int:
+    """
+    Delete the webhook event records of ``user_id``'s inquiries (retirement); return how many.
+
+    They hold Persona's event and inquiry ids, names of events and times, no name. The inquiry rows stay:
+    they link an attempt to its inquiry, which the core's attempt keeps too (its external id), and they
+    keep a late webhook from applying an older status.
+    """
+    inquiry_ids = [
+        record.external_id
+        for record in api.get_verification_attempts(user_id)
+        if record.provider == PROVIDER_ID
+    ]
+    deleted, _by_model = PersonaWebhookEvent.objects.filter(inquiry_id__in=inquiry_ids).delete()
+    return deleted

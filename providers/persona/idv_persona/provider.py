@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from idv_core.providers import IDVProvider
 from idv_persona.conf import persona_settings
+from idv_persona.inquiries import retire_user_webhook_events
 from idv_persona.settings.common import DEFAULTS, SETTING_NAME
 
 _HINT = f"Set it in the {SETTING_NAME} dict; see the Persona provider's documentation."
@@ -42,6 +43,10 @@ class PersonaProvider(IDVProvider):
     def get_start_url(self) -> str:
         """The provider's start view, which creates (or resumes) the learner's Persona inquiry."""
         return reverse("idv_persona:start")
+
+    def retire_user(self, user_id: int) -> None:
+        """Delete the webhook event records of the learner's inquiries (they hold Persona's ids)."""
+        retire_user_webhook_events(user_id)
 
     def check(self) -> list[CheckMessage]:
         """Report a missing or malformed ``IDV_PERSONA`` key (persona.E001 to persona.E007, W001)."""

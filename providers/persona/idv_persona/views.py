@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
-from idv_core.providers import enabled_provider_required
+from idv_core.providers import enabled_provider_required, with_return_query
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import Inquiry, PersonaClient, PersonaError, PersonaRequestRejected
 from idv_persona.conf import persona_settings
@@ -105,7 +105,8 @@ def start(request: HttpRequest) -> HttpResponse:
     GET does the work (the verify page links here). It creates at most one attempt per unfinished
     verification: after a Persona outage the same attempt is reused on the next try.
     """
-    redirect_uri = request.build_absolute_uri(reverse("idv_persona:return"))
+    # The LMS's course_id / next ride along on the return URL, for the way back once verified.
+    redirect_uri = request.build_absolute_uri(with_return_query(reverse("idv_persona:return"), request))
     try:
         return _start(request, redirect_uri)
     except PersonaRequestRejected:
@@ -175,9 +176,10 @@ def persona_return(request: HttpRequest) -> HttpResponse:
     Where Persona's hosted flow sends the learner back (``redirect-uri``): on to their status page.
 
     Not closed when the provider is disabled: a learner already in Persona's flow still comes back here.
-    The decision itself arrives by webhook; the query parameters Persona adds are not trusted.
+    The decision itself arrives by webhook; the query parameters Persona adds are not trusted, only the
+    ``course_id`` / ``next`` the start view put there go on to the status page (its way back).
     """
-    return redirect("idv:status")
+    return redirect(with_return_query(reverse("idv:status"), request))
 
 
 def _int_setting(config: dict[str, Any], key: str, default: int) -> int:

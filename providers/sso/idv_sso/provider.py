@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from idv_core.providers import IDVProvider
 from idv_sso.conf import sso_setting
 from idv_sso.pipeline import PIPELINE_STEP
+from idv_sso.retirement import retire_user_sso_verifications
 from idv_sso.trusted_backends import SETTING, find_problems, load_trusted_backends
 
 _SETTING_HINT = (
@@ -46,6 +47,10 @@ class SSOProvider(IDVProvider):
         "is verified."
     )
     django_app = "idv_sso"
+
+    def retire_user(self, user_id: int) -> None:
+        """Delete the learner's SSO verification records (their identifier at the identity provider)."""
+        retire_user_sso_verifications(user_id)
 
     def get_start_url(self) -> str:
         """The page listing the trusted sign-in options."""

@@ -15,8 +15,9 @@ def retire_user_sso_verifications(user: AbstractBaseUser | int) -> int:
     """
     Delete ``user``'s SSO verification records (a user or a user id); return how many were deleted.
 
-    Call it with idv_core's ``retire_user_verification_names`` when the platform retires a user. The
-    attempts stay in idv_core (their names erased there), so the user is still known to have been verified.
+    idv_core's ``retire_user_verification_names`` calls it (through ``SSOProvider.retire_user``) when the
+    platform retires a user. The attempts stay in idv_core (their names erased there), so the user is
+    still known to have been verified.
     """
     user_id = user if isinstance(user, int) else user.pk
     count, _by_model = SSOVerification.objects.filter(user_id=user_id).delete()

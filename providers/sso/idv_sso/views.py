@@ -56,6 +56,7 @@ def start(request: HttpRequest) -> HttpResponse:
         {
             "options": options,
             "verification": api.get_user_verification_status(request.user),
-            "next_url": request.path,
+            # Back here after the sign-in, with the LMS's course_id / next for the way back.
+            "next_url": request.get_full_path(),
         },
     )
