@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +109,22 @@ def signals():
     yield recorder
     for signal in IDV_SIGNALS:
         signal.disconnect(dispatch_uid=f"test-recorder-{signal.event_type}")
+
+
+# LMS mode (``--ds=tests.settings_lms``): tests/lms tests the stand-in of the platform (tests/lms_platform).
+_LMS_STANDIN_APP = "lms.djangoapps.verify_student"
+_TESTS_DIR = Path(__file__).resolve().parent
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """
+    Collect tests/lms only when the stand-in platform app is installed (LMS mode); never tests/lms_platform.
+
+    Only reads ``settings.INSTALLED_APPS``: under the default settings nothing imports ``lms``.
+    """
+    path = collection_path.resolve()
+    if path == _TESTS_DIR / "lms_platform" or (_TESTS_DIR / "lms_platform") in path.parents:
+        return True
+    if path == _TESTS_DIR / "lms" or (_TESTS_DIR / "lms") in path.parents:
+        return None if _LMS_STANDIN_APP in settings.INSTALLED_APPS else True
+    return None

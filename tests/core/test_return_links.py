@@ -1,7 +1,7 @@
 """
-The LMS's verify links keep their course: the filter step keeps the incoming query, never answers a blank URL
-and never raises; every bundled provider keeps ``course_id`` / ``next`` through its flow, and the status partial
-offers the way back (a same-site ``next`` only) once the learner is verified.
+The LMS's verify links keep their course: the filter step keeps the incoming query, never answers a blank
+URL and never raises; every bundled provider keeps ``course_id`` / ``next`` through its flow, and the status
+partial offers the way back (a same-site ``next`` only) once the learner is verified.
 """
 
 from __future__ import annotations

@@ -81,11 +81,23 @@ def test_a_never_expiring_approval_is_mirrored_with_a_far_future_expiration(user
     assert IDVerificationService.user_is_verified(user) is True
 
 
+class RequestFailed(Exception):
+    """The rest of the request failed after the write: its transaction rolls back."""
+
+
+def _in_a_failing_request(write):
+    with transaction.atomic():
+        write()
+        raise RequestFailed
+
+
 def test_a_rolled_back_create_leaves_no_platform_row(user):
-    with pytest.raises(RuntimeError), transaction.atomic():
+    def write():
         api.create_verification_attempt(user, "Ada Lovelace", "approved", provider="testprovider")
         assert PlatformAttempt.objects.filter(user=user).exists()
-        raise RuntimeError("the request failed after the write")
+
+    with pytest.raises(RequestFailed):
+        _in_a_failing_request(write)
 
     assert not PlatformAttempt.objects.filter(user=user).exists()
     assert not VerificationAttempt.objects.filter(user=user).exists()
@@ -94,9 +106,8 @@ def test_a_rolled_back_create_leaves_no_platform_row(user):
 def test_a_rolled_back_update_leaves_the_platform_row_unchanged(user):
     attempt_id = api.create_verification_attempt(user, "Ada Lovelace", "pending", provider="testprovider")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        api.update_verification_attempt(attempt_id, status="approved")
-        raise RuntimeError("the request failed after the write")
+    with pytest.raises(RequestFailed):
+        _in_a_failing_request(lambda: api.update_verification_attempt(attempt_id, status="approved"))
 
     assert _platform_row(attempt_id).status == "pending"
     assert IDVerificationService.user_is_verified(user) is False
@@ -150,7 +161,7 @@ def test_certificates_see_the_learner_verified_when_our_approval_arrives(user):
     api.update_verification_attempt(attempt_id, status="approved")
 
     platform_id = api.get_verification_attempt(attempt_id).platform_attempt_id
-    assert certificates.RECORDED == [(user.pk, platform_id, True)]
+    assert [(user.pk, platform_id, True)] == certificates.RECORDED
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Stands in for the platform's ``lms.djangoapps`` package, for tests only."""

@@ -1,0 +1,1 @@
+"""Migrations of the stand-in ``verify_student`` app (tests only)."""

@@ -1,0 +1,1 @@
+"""Stands in for the platform's ``openedx`` package, for tests only."""

@@ -1,0 +1,1 @@
+"""Stands in for the platform's ``openedx.core.djangoapps`` package, for tests only."""

@@ -1,0 +1,1 @@
+"""Stands in for the platform's ``openedx.core.djangoapps.plugins`` app, for tests only."""
