@@ -1,10 +1,12 @@
 """
-The public Python API of idv_core: the only way providers write verification attempts, and how the
-platform reads whether a learner is ID-verified.
+The public Python API of idv_core: the only way providers write verification attempts, and how anyone
+reads whether a learner is ID-verified. Inside the LMS every write is mirrored into the platform's own
+``verify_student`` table (``idv_core.platform_mirror``), which is what the LMS itself reads.
 
 Write side: :func:`create_verification_attempt`, :func:`update_verification_attempt`.
 Read side: :func:`is_user_verified`, :func:`get_verified_user_ids`, :func:`get_user_verification_status`,
 :func:`get_verification_attempt`, :func:`get_verification_attempt_by_external_id`,
+:func:`get_verification_attempt_by_platform_id`, :func:`get_verification_attempt_from_event`,
 :func:`get_verification_attempts`, :func:`get_verify_url`.
 
 Everything returned is plain immutable data (``idv_core.data``), never a model instance. A rejected call
@@ -430,7 +432,9 @@ def update_verification_attempt(
             attempt.external_id = new_external_id
             changed.append("external_id")
 
-        if platform_model is not None and (changed or attempt.platform_attempt_id is None):
+        # A retired attempt (its name erased: the API never writes a blank one) is not mirrored again: the
+        # platform deleted its rows of that learner at retirement.
+        if platform_model is not None and attempt.name and (changed or attempt.platform_attempt_id is None):
             # Our row is locked above, the platform's row here: always in that order.
             platform_attempt_id = platform_mirror.mirror_attempt(platform_model, attempt)
             if platform_attempt_id != attempt.platform_attempt_id:
@@ -662,8 +666,8 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     rest = [user_id for user_id in unique_ids if user_id not in verified]
     for start in range(0, len(rest), VERIFIED_USER_IDS_CHUNK_SIZE):
         chunk = rest[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
-        # Users whose mirrored approval no longer counts for us: the platform's bulk read, which ignores
-        # expiration dates, may count that approval (platform_reads.verified_user_ids checks them).
+        # Users with a mirrored approval that no longer counts for us (it expired): the platform's bulk
+        # read, which ignores expiration dates, may count it (platform_reads.verified_user_ids checks them).
         mirrored = set(
             VerificationAttempt.objects.filter(
                 user_id__in=chunk,

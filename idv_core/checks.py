@@ -1,9 +1,9 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E010`` are configuration errors, ``idv_core.W001``..``W004`` warnings; each
+Ids: ``idv_core.E001``..``E010`` are configuration errors, ``idv_core.W001``..``W005`` warnings; each
 enabled provider reports its own under its id (``<provider id>.E001``...). E006..E008 are about the
-event-bus outbox (``IDV_EVENT_BUS_*``); E009, E010 and W004 about running inside the LMS (the platform
+event-bus outbox (``IDV_EVENT_BUS_*``); E009, E010, W004 and W005 about running inside the LMS (the platform
 mirror and reads).
 """
 
@@ -220,6 +220,15 @@ def _check_platform() -> list[CheckMessage]:
                 hint="Run inside an LMS of the Sumac release or later, or set IDV_PLATFORM_MIRROR to "
                 '"auto" (mirror when the platform model is there) or False.',
                 id="idv_core.E009",
+            )
+        )
+    elif mirror == "auto" and model is None and apps.is_installed(platform_mirror.PLATFORM_APP_NAME):
+        messages.append(
+            Warning(
+                f'The platform app is installed but {problem}: IDV_PLATFORM_MIRROR is "auto", so nothing '
+                "is mirrored and openedx-idv's verifications do not count in the LMS.",
+                hint="Upgrade the LMS to Sumac or later, or set IDV_PLATFORM_MIRROR = False to say so.",
+                id="idv_core.W005",
             )
         )
     include = idv_setting("IDV_INCLUDE_PLATFORM_VERIFICATIONS")

@@ -75,9 +75,9 @@ def verified_user_ids(service: Any, user_ids: Iterable[int], mirrored_user_ids: 
 
     The platform's bulk read ignores expiration dates (an approval counts for ``DAYS_GOOD_FOR`` days after
     it was created). It also reads the rows openedx-idv mirrors there, so for users in
-    ``mirrored_user_ids`` (they have a mirrored approval that no longer counts for us: it expired or was
-    revoked) its answer may be only our own expired approval: those are asked one by one with
-    ``user_is_verified``, which does read the expiration.
+    ``mirrored_user_ids`` (they have a mirrored approval that no longer counts for us: it expired) its
+    answer may be only our own expired approval: those are asked one by one with ``user_is_verified``,
+    which does read the expiration.
     """
     ids = list(user_ids)
     if not ids:

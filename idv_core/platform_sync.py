@@ -123,7 +123,7 @@ def _sync_one(
     if dry_run:
         return
     if row is None:
-        _link(attempt, platform_mirror.create_platform_row(model, attempt))
+        _link(attempt, _backfill_row(model, attempt))
         return
     for name, value in platform_mirror.platform_values(attempt).items():
         setattr(row, name, value)

@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from idv_core import api
+from idv_core.pipeline import keep_query
 from idv_core.providers import get_default_provider, get_enabled_providers
 
 
@@ -25,7 +26,12 @@ class VerifyView(LoginRequiredMixin, TemplateView):
         context.update(
             providers=get_enabled_providers(),
             default_provider=default,
-            start_url=api.get_verify_url(self.request.user) if default is not None else None,
+            # The LMS's course_id / next stay on the start link (the way back once verified).
+            start_url=(
+                keep_query(api.get_verify_url(self.request.user), self.request.get_full_path())
+                if default is not None
+                else None
+            ),
             verification=api.get_user_verification_status(self.request.user),
         )
         return context

@@ -144,3 +144,11 @@ def test_persona_carries_the_query_to_its_return_page_and_on_to_the_status_page(
     back = client.get(f"{urlsplit(redirect_uri).path}?{urlsplit(redirect_uri).query}&inquiry-id={inquiry_id}")
     assert urlsplit(back.url).path == "/idv/status"
     assert _query(back.url) == {"course_id": [COURSE_ID], "next": ["/dashboard"]}
+
+
+def test_the_verify_page_keeps_the_query_on_its_start_link(client, user):
+    client.force_login(user)
+
+    page = client.get(f"/idv/verify?{COURSE_QUERY}").content.decode()
+
+    assert f"/idv/testprovider/start?{COURSE_QUERY}" in page

@@ -1,6 +1,6 @@
 """
 LMS mode on the real MariaDB (``make test-integration``): both tables written in one transaction under the
-LMS's ATOMIC_REQUESTS, concurrent approvals through the mirror, and the lock order (ours, then the platform's).
+LMS's ATOMIC_REQUESTS, concurrent approvals through the mirror, the lock order (ours, then the platform's).
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def test_our_expired_approval_is_not_counted_through_the_platforms_bulk_read(mak
     assert api.is_user_verified(learner) is False
 
 
-def test_our_expired_approval_does_not_hide_an_older_valid_platform_verification(make_user):
+def test_our_newer_expired_approval_hides_an_older_platform_verification_as_in_the_lms(make_user):
     learner = make_user()
     SoftwareSecurePhotoVerification.objects.create(user=learner, name="Grace Hopper", status="approved")
     api.create_verification_attempt(

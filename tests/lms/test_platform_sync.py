@@ -171,3 +171,27 @@ def test_idv_providers_says_the_mirror_is_on(settings):
     assert (
         "Platform mirror: off (IDV_PLATFORM_MIRROR = False; IDV_PLATFORM_MIRROR is False)" in out.getvalue()
     )
+
+
+def test_an_unusable_platform_model_under_auto_is_a_warning(monkeypatch):
+    from idv_core import platform_mirror
+
+    monkeypatch.setattr(
+        platform_mirror,
+        "find_platform_model",
+        lambda: (None, "lms.djangoapps.verify_student.VerificationAttempt lacks the field(s) status_changed"),
+    )
+    [warning] = [m for m in check_idv_configuration() if m.id == "idv_core.W005"]
+    assert "lacks the field(s) status_changed" in warning.msg
+
+
+def test_a_deleted_row_rewritten_by_fix_keeps_the_attempt_s_dates(user):
+    attempt_id = api.create_verification_attempt(user, "Ada Lovelace", "approved", provider="manual")
+    month_ago = timezone.now() - timedelta(days=30)
+    VerificationAttempt.objects.filter(pk=attempt_id).update(created=month_ago, modified=month_ago)
+    PlatformAttempt.objects.filter(user=user).delete()
+
+    _sync("--fix")
+
+    row = PlatformAttempt.objects.get(user=user)
+    assert (row.created_at, row.updated_at) == (month_ago, month_ago)

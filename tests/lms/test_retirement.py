@@ -123,3 +123,14 @@ def test_a_provider_that_fails_to_retire_makes_the_whole_retirement_fail(user, m
         api.retire_user_verification_names(user)
 
     assert VerificationAttempt.objects.get(user=user).name == "Ada Lovelace"
+
+
+def test_a_late_update_of_a_retired_learner_writes_no_platform_row(user):
+    attempt_id = api.create_verification_attempt(user, "Ada Lovelace", "pending", provider="persona")
+    _retire(user)
+    assert not PlatformAttempt.objects.filter(user=user).exists()
+
+    api.update_verification_attempt(attempt_id, status="approved")  # a late vendor webhook
+
+    assert not PlatformAttempt.objects.filter(user=user).exists()
+    assert api.get_verification_attempt(attempt_id).status == "approved"
