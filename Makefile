@@ -1,6 +1,6 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
-.PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration \
+.PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
         bench quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
@@ -53,6 +53,27 @@ test-plugins: $(TEST_PLUGINS)/.installed
 test: $(STAMP) test-plugins ## run the default test suite and the LMS-mode suite (SQLite, in-process), with coverage
 	$(BIN)/pytest --cov-fail-under=0 --cov-report=
 	$(BIN)/pytest --ds=tests.settings_lms --cov-append tests/lms
+
+# The dependency floors (requirements/minimum.txt: the oldest release of every direct dependency that works, at
+# or below what the Ulmo and Verawood LMS images pin), in a venv built afresh, and both suites on them.
+MIN_PYTHON ?= $(PYTHON)
+MIN_VENV ?= build/venv-minimum
+MIN_PLUGINS := build/test-plugins-minimum
+
+test-minimum: ## run the default and LMS-mode suites on the dependency floors (requirements/minimum.txt), fresh venv
+	$(MIN_PYTHON) requirements/check_minimum.py
+	rm -rf $(MIN_VENV) $(MIN_PLUGINS)
+	$(MIN_PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-compile \
+		-r requirements/minimum.txt -r requirements/minimum-test.txt
+	$(MIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		-e . $(addprefix -e ./,$(PROVIDERS))
+	$(MIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		--target $(MIN_PLUGINS) ./tests/test_provider
+	rm -rf tests/test_provider/build
+	$(MIN_VENV)/bin/python -m pip check
+	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q
+	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q --ds=tests.settings_lms tests/lms
 
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests

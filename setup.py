@@ -29,7 +29,7 @@ setup(
     # 0.6.x is the line that installs on Python 3.11; 1.x needs Python 3.12.
     extras_require={
         "eventbus": [
-            'edx-event-bus-redis>=0.6,<0.7; python_version < "3.12"',
+            'edx-event-bus-redis>=0.6.1,<0.7; python_version < "3.12"',
             'edx-event-bus-redis>=1.0,<2; python_version >= "3.12"',
         ]
     },
