@@ -231,7 +231,9 @@ def check() -> tuple[list[str], list[str]]:
     direct = {req.name for req in requirements}
     for pin in minimum:
         if pin.name not in direct:
-            errors.append(f"minimum.txt:{pin.line}: {pin.name} is no direct requirement of ours; drop it or say why")
+            errors.append(
+                f"minimum.txt:{pin.line}: {pin.name} is no direct requirement of ours; drop it or say why"
+            )
 
     # The LMS pins against every specifier.
     for filename in LMS_FILES:
@@ -256,8 +258,9 @@ def check() -> tuple[list[str], list[str]]:
     compiled = {pin.name: pin.version for pin in read_pins(HERE / "test.txt") if not pin.marker}
     for pin in read_pins(HERE / "minimum-test.txt", unpinned_ok=True):
         if pin.name in compiled and compiled[pin.name] != pin.version:
+            pinned = compiled[pin.name]
             errors.append(
-                f"minimum-test.txt:{pin.line}: {pin.name}=={pin.version}, but test.txt pins {compiled[pin.name]}"
+                f"minimum-test.txt:{pin.line}: {pin.name}=={pin.version}, but test.txt pins {pinned}"
             )
     return errors, notes
 
