@@ -260,3 +260,39 @@ def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[Chec
     return (
         _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus() + _check_platform()
     )
+
+
+@register(Tags.database, "idv")
+def check_attempt_providers(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """
+    Report attempts written with a provider id that no installed provider has (idv_core.W006).
+
+    A database check: ``manage.py check --database default`` and ``migrate`` run it. A typo in a
+    provider id (``provider="emaildomian"``) or an uninstalled provider leaves attempts nobody serves.
+    """
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from idv_core.models import VerificationAttempt
+
+    try:
+        written = set(
+            VerificationAttempt.objects.exclude(provider="").values_list("provider", flat=True).distinct()
+        )
+    except DatabaseError:  # not migrated yet: nothing to report
+        return []
+    unknown = sorted(written - set(get_installed_providers()))
+    if not unknown:
+        return []
+    return [
+        Warning(
+            f"Verification attempts were written with the provider id(s) {', '.join(map(repr, unknown))}, "
+            "which no installed provider has.",
+            hint=f"Installed provider ids: {', '.join(get_installed_providers()) or 'none'}. Reinstall the "
+            "provider, or fix the id where the attempts are written.",
+            id="idv_core.W006",
+        )
+    ]

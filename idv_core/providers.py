@@ -25,8 +25,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from django.conf import settings as django_settings
 from django.core.checks import CheckMessage
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.urls import include as include_urls
 from stevedore import ExtensionManager
 
 from idv_core.conf import idv_setting
@@ -54,10 +57,19 @@ class IDVProvider:
     name: ClassVar[str] = ""
     #: One or two sentences for learners on the "Verify my identity" page.
     description: ClassVar[str] = ""
-    #: The Django app (its name in INSTALLED_APPS) holding the provider's models, views, admin and URLs,
-    #: if it has one. The app mounts its URLs itself, as an edx-django-utils plugin app (``url_config``);
-    #: ``manage.py check`` reports an enabled provider whose app is not installed (idv_core.E005).
+    #: The Django app (its name in INSTALLED_APPS) holding the provider's models, admin or templates, if it
+    #: has any; ``manage.py check`` reports an enabled provider whose app is not installed (idv_core.E005).
+    #: A provider whose views are all in :attr:`urlpatterns` needs no app of its own.
     django_app: ClassVar[str | None] = None
+    #: The provider's URL patterns. The core mounts them at ``/idv/<provider id>/`` (names
+    #: ``idv:<provider id>:<name>``; see :meth:`reverse`), answers 404 on them while the operator has the
+    #: provider disabled (decided per request: a settings change needs no URL reload; a view marked with
+    #: :func:`open_while_disabled` stays open), and hands every view the provider as
+    #: ``request.idv_provider``.
+    urlpatterns: ClassVar[list[Any]] = []
+    #: The provider's Django settings and their defaults: ``{"IDV_EXAMPLE_API_KEY": ""}``. Read them
+    #: with :meth:`setting`; ``manage.py idv_providers`` lists them and whether the operator set them.
+    settings_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, provider_id: str) -> None:
         self.id = provider_id
@@ -66,9 +78,44 @@ class IDVProvider:
         """
         Return the URL (path or absolute) where a learner starts verifying with this provider.
 
-        Called on every request for the verification page, so it must not do I/O.
+        Called on every request for the verification page, so it must not do I/O. The default is the
+        provider's URL named ``start`` in :attr:`urlpatterns`.
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement get_start_url().")
+        if self.urlpatterns:
+            return self.reverse("start")
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement get_start_url() or name a URL 'start' in urlpatterns."
+        )
+
+    def reverse(self, name: str, *args: Any, **kwargs: Any) -> str:
+        """Return the path of this provider's URL ``name`` (one of :attr:`urlpatterns`)."""
+        return reverse(f"idv:{self.id}:{name}", args=args or None, kwargs=kwargs or None)
+
+    def setting(self, name: str) -> Any:
+        """
+        Return the operator's Django setting ``name``, else its default in :attr:`settings_defaults`.
+
+        Raises:
+            KeyError: ``name`` is not one of :attr:`settings_defaults` (a typo would otherwise read None).
+        """
+        if name not in self.settings_defaults:
+            raise KeyError(
+                f"{name!r} is not a setting of provider {self.id!r}; its settings are "
+                f"{', '.join(sorted(self.settings_defaults)) or 'none'}."
+            )
+        return getattr(django_settings, name, self.settings_defaults[name])
+
+    def create_attempt(self, user: Any, name: str, status: str, **kwargs: Any) -> int:
+        """``idv_core.api.create_verification_attempt`` with ``provider`` set to this provider's id."""
+        from idv_core import api  # the api imports this module
+
+        return api.create_verification_attempt(user, name, status, provider=self.id, **kwargs)
+
+    def update_attempt(self, attempt_id: int, **kwargs: Any) -> None:
+        """``idv_core.api.update_verification_attempt`` (for one of this provider's attempts)."""
+        from idv_core import api
+
+        api.update_verification_attempt(attempt_id, **kwargs)
 
     def check(self) -> list[CheckMessage]:
         """
@@ -297,3 +344,74 @@ def enabled_provider_required(provider_id: str) -> Callable[[Callable[..., Any]]
         return wrapped
 
     return decorator
+
+
+def open_while_disabled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """
+    Mark a view of a provider's :attr:`~IDVProvider.urlpatterns` as answering while the provider is disabled.
+
+    For callbacks of work already under way (a vendor's webhook, the page a vendor sends the learner back
+    to): disabling a provider stops new verifications, not the ones in flight.
+    """
+    view.idv_open_while_disabled = True  # type: ignore[attr-defined]
+    return view
+
+
+def _provider_view(view: Callable[..., HttpResponse], provider: IDVProvider) -> Callable[..., HttpResponse]:
+    open_always = getattr(view, "idv_open_while_disabled", False)
+
+    @functools.wraps(view)
+    def provider_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Decided per request, so that a settings change (IDV_ENABLED_PROVIDERS) needs no URL reload.
+        if not open_always and not is_provider_enabled(provider.id):
+            raise Http404(f"The identity-verification provider {provider.id!r} is not enabled.")
+        request.idv_provider = provider  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return provider_view
+
+
+def _wrap_patterns(patterns: list[Any], provider: IDVProvider) -> list[Any]:
+    wrapped: list[Any] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            wrapped.append(
+                URLResolver(
+                    pattern.pattern,
+                    _wrap_patterns(list(pattern.url_patterns), provider),
+                    pattern.default_kwargs,
+                    pattern.app_name,
+                    pattern.namespace,
+                )
+            )
+        elif isinstance(pattern, URLPattern):
+            wrapped.append(
+                URLPattern(
+                    pattern.pattern,
+                    _provider_view(pattern.callback, provider),
+                    pattern.default_args,
+                    pattern.name,
+                )
+            )
+        else:
+            raise TypeError(
+                f"{type(provider).__name__}.urlpatterns must hold Django URL patterns (path(), re_path(), "
+                f"include()), not {type(pattern).__name__}."
+            )
+    return wrapped
+
+
+def provider_urlpatterns() -> list[URLResolver]:
+    """
+    Return the URL patterns of every installed provider that has :attr:`~IDVProvider.urlpatterns`, each
+    mounted at ``idv/<provider id>/`` in the namespace ``<provider id>`` (``idv:<provider id>:<name>``
+    inside idv_core's URLs), closed while the provider is disabled.
+    """
+    return [
+        path(
+            f"idv/{provider.id}/",
+            include_urls((_wrap_patterns(list(provider.urlpatterns), provider), provider.id)),
+        )
+        for provider in get_installed_providers().values()
+        if provider.urlpatterns
+    ]

@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.core.checks import ERROR
 from django.core.management import call_command
 
 from idv_core.checks import check_idv_configuration
@@ -15,9 +16,11 @@ def _ids(messages):
 
 
 def test_load_errors_are_warnings_and_nothing_else_is_reported():
-    messages = check_idv_configuration()
+    # Only what the test distribution's broken entry points cause: another installed provider may add its own.
+    messages = [m for m in check_idv_configuration() if "openedx-idv-testprovider" in m.msg]
     assert _ids(messages) == ["idv_core.W001", "idv_core.W001"]
     assert "'broken' (openedx-idv-testprovider 1.2.3) could not be loaded: ImportError" in messages[0].msg
+    assert not [m for m in check_idv_configuration() if m.level >= ERROR]
 
 
 @pytest.mark.parametrize("days", [0, -1, "365", True, 1.5])

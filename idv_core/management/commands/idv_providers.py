@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
@@ -73,6 +74,9 @@ class Command(BaseCommand):
         if provider.django_app:
             state = "installed" if apps.is_installed(provider.django_app) else "NOT INSTALLED"
             self.stdout.write(f"    Django app: {provider.django_app} ({state})")
+        for name in sorted(provider.settings_defaults):
+            state = "set" if hasattr(settings, name) else "default"
+            self.stdout.write(f"    setting {name}: {state}")
         try:
             self.stdout.write(f"    start URL: {provider.get_start_url()}")
             messages = provider.check()
