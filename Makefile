@@ -1,6 +1,7 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
+        test-generated \
         bench quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
@@ -74,6 +75,37 @@ test-minimum: ## run the default and LMS-mode suites on the dependency floors (r
 	$(MIN_VENV)/bin/python -m pip check
 	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q
 	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q --ds=tests.settings_lms tests/lms
+
+# The provider generator, as an author uses it: generate, install with openedx-idv into a fresh venv and run
+# the generated tests there; then install it beside the demo and fetch its start page.
+GEN := build/generated
+GEN_ID := emailcode
+
+test-generated: $(STAMP) ## generate a provider (startprovider), run its own tests in a fresh venv, serve it in the demo
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(BIN)/python -m idv_core.startprovider $(GEN_ID) --dest $(GEN)
+	$(PYTHON) -m venv $(GEN)/venv
+	$(GEN)/venv/bin/python -m pip install -q --disable-pip-version-check -c requirements/test.txt \
+		. "./$(GEN)/openedx-idv-$(GEN_ID)[test]"
+	cd $(GEN)/openedx-idv-$(GEN_ID) && ../venv/bin/pytest -p no:cacheprovider
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		--target $(GEN)/demo-plugins ./$(GEN)/openedx-idv-$(GEN_ID)
+	PYTHONPATH=$(GEN)/demo-plugins DATABASE_URL=sqlite:///$(GEN)/demo.sqlite3 $(BIN)/python demo/manage.py migrate -v 0
+	PYTHONPATH=$(GEN)/demo-plugins DATABASE_URL=sqlite:///$(GEN)/demo.sqlite3 $(BIN)/python demo/manage.py idv_providers \
+		| grep -A3 "^$(GEN_ID)  \[enabled\]  openedx-idv-$(GEN_ID) 0.1.0"
+	PYTHONPATH=$(GEN)/demo-plugins DATABASE_URL=sqlite:///$(GEN)/demo.sqlite3 $(BIN)/python demo/manage.py shell -c \
+		"$$GENERATED_START_PAGE_CHECK"
+
+export GENERATED_START_PAGE_CHECK
+define GENERATED_START_PAGE_CHECK
+from django.contrib.auth import get_user_model
+from django.test import Client
+client = Client()
+client.force_login(get_user_model().objects.get_or_create(username="generated-provider-check")[0])
+response = client.get("/idv/$(GEN_ID)/start", HTTP_HOST="127.0.0.1")
+assert response.status_code == 200 and b"Start verification with" in response.content, response.status_code
+print("the demo serves /idv/$(GEN_ID)/start:", response.status_code)
+endef
 
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests

@@ -309,6 +309,23 @@ def get_default_provider() -> IDVProvider | None:
     return enabled[0] if enabled else None
 
 
+def learner_display_name(user: Any) -> str:
+    """
+    Return the name a learner is known by: the LMS profile's full name, else the user's full name, else
+    the username. The name an attempt starts with before a vendor returns the verified one.
+    """
+    profile = getattr(user, "profile", None)
+    candidates = (
+        getattr(profile, "name", "") if profile is not None else "",
+        user.get_full_name() if hasattr(user, "get_full_name") else "",
+        user.get_username(),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return f"user {user.pk}"
+
+
 #: The query parameters a verification keeps from the LMS's verify link to the learner's way back.
 RETURN_PARAMETERS = ("course_id", "next")
 
@@ -357,14 +374,16 @@ def open_while_disabled(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return view
 
 
-def _provider_view(view: Callable[..., HttpResponse], provider: IDVProvider) -> Callable[..., HttpResponse]:
+def _provider_view(view: Callable[..., HttpResponse], provider_id: str) -> Callable[..., HttpResponse]:
     open_always = getattr(view, "idv_open_while_disabled", False)
 
     @functools.wraps(view)
     def provider_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Decided per request, so that a settings change (IDV_ENABLED_PROVIDERS) needs no URL reload.
-        if not open_always and not is_provider_enabled(provider.id):
-            raise Http404(f"The identity-verification provider {provider.id!r} is not enabled.")
+        # Decided per request, so that a settings change (IDV_ENABLED_PROVIDERS) needs no URL reload; the
+        # provider is the registry's (the URLconf is built once, the registry may be loaded again).
+        provider = get_installed_providers().get(provider_id)
+        if provider is None or (not open_always and not is_provider_enabled(provider_id)):
+            raise Http404(f"The identity-verification provider {provider_id!r} is not enabled.")
         request.idv_provider = provider  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
@@ -388,7 +407,7 @@ def _wrap_patterns(patterns: list[Any], provider: IDVProvider) -> list[Any]:
             wrapped.append(
                 URLPattern(
                     pattern.pattern,
-                    _provider_view(pattern.callback, provider),
+                    _provider_view(pattern.callback, provider.id),
                     pattern.default_args,
                     pattern.name,
                 )

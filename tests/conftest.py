@@ -20,6 +20,9 @@ from openedx_events.learning.signals import (
 
 from idv_core.providers import clear_provider_cache
 
+# The test kit openedx-idv ships for provider authors: our own providers' tests use it too.
+pytest_plugins = ["idv_core.testing"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def database_server_is_reachable():

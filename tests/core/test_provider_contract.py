@@ -14,6 +14,7 @@ from django.urls import path
 from idv_core import api
 from idv_core.checks import check_attempt_providers
 from idv_core.providers import IDVProvider, get_installed_providers, provider_urlpatterns
+from idv_core.testing import ProviderContractTests
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,32 @@ def test_included_patterns_are_wrapped_too(monkeypatch, provider, rf, user):
     request = rf.get("/idv/contractonly/sub/x")
     request.user = user
     assert included.url_patterns[0].callback(request) is provider
+
+
+class TestContractOnlyKeepsTheContract(ProviderContractTests):
+    """The kit's contract tests, on the provider written with the contract alone."""
+
+    provider_id = "contractonly"
+    start_form_data = {"code": "open sesame"}
+
+
+class TestTheTestProviderKeepsTheContract(ProviderContractTests):
+    """The kit's contract tests, on a provider with a Django app of its own (idv_testprovider)."""
+
+    provider_id = "testprovider"
+    start_form_data = {"name": "Ada Lovelace", "phrase": "I am me"}
+
+
+def test_the_kit_s_events_arrive_after_the_commit(idv_events, idv_learner, idv_enable_provider):
+    provider = idv_enable_provider("contractonly")
+
+    attempt_id = provider.create_attempt(idv_learner, "Ada Lovelace", "pending")
+    provider.update_attempt(attempt_id, status="approved")
+
+    assert idv_events.types == ["created", "pending", "approved"]
+    assert {payload.attempt_id for payload in idv_events.payloads} == {attempt_id}
+
+
+def test_enabling_an_unknown_provider_says_what_is_installed(idv_enable_provider):
+    with pytest.raises(LookupError, match="No installed provider has the id 'emaildomian'"):
+        idv_enable_provider("emaildomian")

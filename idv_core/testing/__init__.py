@@ -1,0 +1,34 @@
+"""
+The test kit openedx-idv ships for provider authors: a pytest plugin and a contract test mixin.
+
+In a provider distribution's ``conftest.py``::
+
+    pytest_plugins = ["idv_core.testing"]
+
+and in its ``pytest.ini`` (``[pytest]``): ``DJANGO_SETTINGS_MODULE = idv_core.testing.settings`` (a host with
+idv_core and every installed provider; extend it in a settings module of your own when the provider has a
+Django app: ``from idv_core.testing.settings import *`` then add the app to ``INSTALLED_APPS``).
+
+Fixtures: :func:`idv_learner`, :func:`idv_events` (the IDV signals your code caused, as receivers get them:
+after the commit), :func:`idv_enable_provider`, :func:`idv_fresh_registry`. The mixin:
+:class:`ProviderContractTests`, which a provider's test module subclasses to check the rules every provider
+keeps. Needs pytest and pytest-django.
+"""
+
+from idv_core.testing.contract import ProviderContractTests
+from idv_core.testing.fixtures import (
+    IDVEventRecorder,
+    idv_enable_provider,
+    idv_events,
+    idv_fresh_registry,
+    idv_learner,
+)
+
+__all__ = [
+    "IDVEventRecorder",
+    "ProviderContractTests",
+    "idv_enable_provider",
+    "idv_events",
+    "idv_fresh_registry",
+    "idv_learner",
+]
