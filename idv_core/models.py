@@ -174,3 +174,39 @@ class OutboxRelayLease(models.Model):
 
     def __str__(self) -> str:
         return f"OutboxRelayLease {self.name} held by {self.owner} until {self.expires:%Y-%m-%d %H:%M:%S}"
+
+
+WEBHOOK_EVENT_ID_MAX_LENGTH = 255
+
+
+class ProcessedWebhookEvent(models.Model):
+    """
+    One vendor callback a provider applied: its event id (so a redelivery changes nothing) and when the
+    vendor says it happened (so an older event arriving late does not undo a newer one).
+
+    Written by ``idv_core.webhooks.record_webhook_event``, for any provider. ``provider`` and ``event_id``
+    compare exactly on MySQL/MariaDB (binary collation, migration 0005): vendor ids are case-sensitive.
+
+    .. no_pii: A provider id, the vendor's event id, the attempt's id and times.
+    """
+
+    provider = models.CharField(max_length=PROVIDER_MAX_LENGTH)
+    event_id = models.CharField(max_length=WEBHOOK_EVENT_ID_MAX_LENGTH, help_text="The vendor's event id.")
+    attempt_id = models.BigIntegerField(null=True, blank=True, help_text="The attempt the event is about.")
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the vendor says the event happened (its own clock)."
+    )
+    received = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "processed webhook event"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="idv_webhook_provider_event"),
+        ]
+        indexes = [
+            # "Has a newer event of this attempt been applied?"
+            models.Index(fields=["provider", "attempt_id", "occurred_at"], name="idv_webhook_attempt_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ProcessedWebhookEvent {self.provider}:{self.event_id} (attempt {self.attempt_id})"

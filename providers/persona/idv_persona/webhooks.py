@@ -1,23 +1,19 @@
 """
 Persona's webhooks: the ``Persona-Signature`` check, and turning a verified body into an inquiry update.
 
-The signature is checked over the raw body bytes before anything is parsed. The header is
-``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>``; during a secret rotation Persona
-sends several ``t=...,v1=...`` groups separated by white space. A signature is accepted when any group has
-a timestamp within the tolerance and a ``v1`` matching any configured secret (compared in constant time).
+The signature is checked over the raw body bytes before anything is parsed, with the core's signed-webhook
+helper (``idv_core.webhooks``: ``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>``, several
+groups during a secret rotation, a tolerance, constant-time comparisons): Persona's scheme exactly.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from idv_core.webhooks import InvalidWebhookSignature, sign_webhook, verify_webhook_signature
 from idv_persona.client import parse_timestamp
 from idv_persona.inquiries import EVENT_INQUIRY_STATUS, InquiryUpdate
 from idv_persona.models import PERSONA_ID_MAX_LENGTH
@@ -25,17 +21,11 @@ from idv_persona.models import PERSONA_ID_MAX_LENGTH
 #: The largest body accepted (413 above it). Persona's inquiry events are a few kilobytes; 1 MiB leaves
 #: room for large payloads (many verifications included) and bounds the HMAC and parsing work.
 MAX_BODY_BYTES: Final = 1024 * 1024
-#: A longer header is not Persona's (two groups during a rotation are about 170 characters).
-MAX_SIGNATURE_HEADER_LENGTH: Final = 2048
-#: At most this many ``t=...,v1=...`` groups are considered, bounding the HMACs computed per request.
-MAX_SIGNATURE_GROUPS: Final = 8
+#: Persona's signature header, checked with the core's signed-webhook helper (idv_core.webhooks).
+SIGNATURE_HEADER: Final = "Persona-Signature"
 
-_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
-
-
-class InvalidSignature(Exception):
-    """The ``Persona-Signature`` header is missing, malformed, out of tolerance or matches no secret."""
+#: The core's error, under the name this module always gave it.
+InvalidSignature = InvalidWebhookSignature
 
 
 class MalformedEvent(ValueError):
@@ -43,24 +33,8 @@ class MalformedEvent(ValueError):
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The hex ``v1`` signature of ``body`` sent at ``timestamp`` with ``secret``."""
-    message = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def _signature_groups(header: str) -> list[tuple[str, list[str]]]:
-    groups = []
-    for group in header.split()[:MAX_SIGNATURE_GROUPS]:
-        timestamp = ""
-        signatures = []
-        for pair in group.split(","):
-            key, _, value = pair.partition("=")
-            if key == "t":
-                timestamp = value
-            elif key == "v1":
-                signatures.append(value)
-        groups.append((timestamp, signatures))
-    return groups
+    """The hex ``v1`` signature of ``body`` sent at ``timestamp`` with ``secret`` (Persona's scheme)."""
+    return sign_webhook(secret, timestamp, body)
 
 
 def verify_signature(
@@ -73,31 +47,9 @@ def verify_signature(
         InvalidSignature: with the reason (no secret configured, no header, malformed, out of tolerance,
             no match).
     """
-    usable_secrets = [secret for secret in secrets if isinstance(secret, str) and secret]
-    if not usable_secrets:
-        raise InvalidSignature("no webhook secret is configured")
-    if not header:
-        raise InvalidSignature("no Persona-Signature header")
-    if len(header) > MAX_SIGNATURE_HEADER_LENGTH:
-        raise InvalidSignature("the Persona-Signature header is too long")
-    current = time.time() if now is None else now
-    reason = "malformed Persona-Signature header"
-    for timestamp, signatures in _signature_groups(header):
-        if not _TIMESTAMP.fullmatch(timestamp):
-            continue
-        if abs(current - int(timestamp)) > tolerance:
-            reason = "the signature's timestamp is outside the tolerance"
-            continue
-        candidates = [value.lower() for value in signatures if _HEX_SHA256.fullmatch(value)]
-        if not candidates:
-            continue
-        reason = "the signature matches no configured secret"
-        for secret in usable_secrets:
-            expected = sign(secret, int(timestamp), body).encode("ascii")
-            # Check every candidate (no early exit on the comparison itself), each in constant time.
-            if any(hmac.compare_digest(expected, candidate.encode("ascii")) for candidate in candidates):
-                return
-    raise InvalidSignature(reason)
+    verify_webhook_signature(
+        header, body, secrets, tolerance=tolerance, now=now, header_name=SIGNATURE_HEADER
+    )
 
 
 @dataclass(frozen=True, slots=True)
