@@ -74,6 +74,22 @@ class IDVProvider:
     def __init__(self, provider_id: str) -> None:
         self.id = provider_id
 
+    @classmethod
+    def get_instance(cls) -> IDVProvider:
+        """
+        Return the registry's instance of this provider class (for code outside its views: commands,
+        receivers, admin actions), so that the provider's id keeps one source, its entry point.
+
+        Raises:
+            LookupError: no installed provider is of this class (the distribution is not installed).
+        """
+        for provider in get_installed_providers().values():
+            if type(provider) is cls:
+                return provider
+        raise LookupError(
+            f"{cls.__qualname__} is not an installed provider (entry point group {ENTRY_POINT_GROUP})."
+        )
+
     def get_start_url(self) -> str:
         """
         Return the URL (path or absolute) where a learner starts verifying with this provider.

@@ -109,7 +109,7 @@ def test_an_empty_course_url_setting_offers_no_course_link(client, user, setting
 
 def test_manual_keeps_the_query_after_the_request(client, user):
     client.force_login(user)
-    start = reverse("idv_manual:start")
+    start = reverse("idv:manual:start")
 
     response = client.post(f"{start}?{COURSE_QUERY}&next=/dashboard", {"name": "Ada Lovelace"})
 
@@ -122,7 +122,7 @@ def test_manual_offers_the_way_back_to_a_verified_learner(client, user):
     api.create_verification_attempt(user, "Ada Lovelace", "approved", provider="manual")
     client.force_login(user)
 
-    page = client.get(reverse("idv_manual:start") + "?next=/dashboard").content.decode()
+    page = client.get(reverse("idv:manual:start") + "?next=/dashboard").content.decode()
     assert 'href="/dashboard" data-testid="idv-return"' in page
 
 

@@ -1,9 +1,6 @@
 """idv_manual as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
-
-_PROJECT_TYPE = "lms.djangoapp"
 
 
 class IdvManualConfig(AppConfig):
@@ -14,22 +11,8 @@ class IdvManualConfig(AppConfig):
     verbose_name = "Identity verification: manual"
     default_auto_field = "django.db.models.BigAutoField"
 
-    plugin_app = {
-        PluginURLs.CONFIG: {
-            _PROJECT_TYPE: {
-                PluginURLs.NAMESPACE: "idv_manual",
-                PluginURLs.REGEX: r"^",
-                PluginURLs.RELATIVE_PATH: "urls",
-            },
-        },
-        PluginSettings.CONFIG: {
-            _PROJECT_TYPE: {
-                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
-                "test": {PluginSettings.RELATIVE_PATH: "settings.test"},
-                "production": {PluginSettings.RELATIVE_PATH: "settings.production"},
-            },
-        },
-    }
+    # A plugin app for its models, admin, templates and command only: its URL (the start page) and its
+    # setting are the provider's (idv_manual.provider), mounted and read by the core.
 
     def ready(self) -> None:
         """Connect the receivers that keep the review queue current."""

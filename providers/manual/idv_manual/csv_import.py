@@ -234,9 +234,8 @@ class ManualVerificationImport:
     def _apply(self, user: AbstractBaseUser, name: str, expiration: datetime | None) -> Outcome:
         now = timezone.now()
         status = self.decision.value
-        manual = [
-            record for record in api.get_verification_attempts(user) if record.provider == reviews.PROVIDER_ID
-        ]
+        provider = reviews.provider_id()
+        manual = [record for record in api.get_verification_attempts(user) if record.provider == provider]
         for record in manual:
             if (
                 record.status == status

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.checks import CheckMessage, Error
-from django.urls import reverse
+from django.urls import re_path
 
 from idv_core.providers import IDVProvider
-from idv_manual.conf import manual_setting
+from idv_manual import views
 from idv_manual.reviews import retire_learner_reviews
 
 
@@ -22,10 +22,22 @@ class ManualProvider(IDVProvider):
     name = "Manual review"
     description = "A member of our support team checks your identity document by hand."
     django_app = "idv_manual"
-
-    def get_start_url(self) -> str:
-        """The page explaining manual verification, where the learner asks for a review."""
-        return reverse("idv_manual:start")
+    # /idv/manual/start (the core mounts it under the provider's id; the trailing slash is optional).
+    urlpatterns = [re_path(r"^start/?$", views.start, name="start")]
+    settings_defaults = {
+        # .. setting_name: IDV_MANUAL_INSTRUCTIONS
+        # .. setting_default: "A member of our support team checks your identity by hand. ..." (see below)
+        # .. setting_description: The text the manual provider's start page (``/idv/manual/start``) shows
+        #   learners: how manual verification works at this site (which document to send, where, how long a
+        #   review takes). Plain text; blank lines separate paragraphs. It must be a non-blank string
+        #   (``manage.py check`` reports manual.E001 otherwise).
+        "IDV_MANUAL_INSTRUCTIONS": (
+            "A member of our support team checks your identity by hand.\n\n"
+            "Ask for a review below, then contact support with a photo of an official identity document "
+            "that shows the name you want verified. You will see the decision on your verification status "
+            "page, usually within a few working days."
+        ),
+    }
 
     def retire_user(self, user_id: int) -> None:
         """Erase the reasons of the learner's reviews (they may name the learner); the decisions stay."""
@@ -33,7 +45,7 @@ class ManualProvider(IDVProvider):
 
     def check(self) -> list[CheckMessage]:
         """Report a malformed ``IDV_MANUAL_INSTRUCTIONS`` (manual.E001)."""
-        instructions = manual_setting("IDV_MANUAL_INSTRUCTIONS")
+        instructions = self.setting("IDV_MANUAL_INSTRUCTIONS")
         if not isinstance(instructions, str) or not instructions.strip():
             return [
                 Error(

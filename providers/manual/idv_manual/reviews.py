@@ -19,8 +19,12 @@ from idv_core.data import VerificationAttemptRecord
 from idv_core.statuses import VerificationAttemptStatus
 from idv_manual.models import Decision, ManualReview, PendingAttempt
 
-#: The provider id of every attempt this provider creates (its entry point name).
-PROVIDER_ID = "manual"
+
+def provider_id() -> str:
+    """The manual provider's id: its entry point's name (one source)."""
+    from idv_manual.provider import ManualProvider  # the provider's class imports this module
+
+    return ManualProvider.get_instance().id
 
 
 class ReasonRequired(ValueError):
@@ -89,7 +93,7 @@ def create_verification(
             name,
             decision.value,
             expiration_datetime,
-            provider=PROVIDER_ID,
+            provider=provider_id(),
             changed_by=reviewer,
             reason=reason,
         )

@@ -11,29 +11,27 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidName
-from idv_core.providers import enabled_provider_required, with_return_query
+from idv_core.providers import with_return_query
 from idv_core.statuses import VerificationAttemptStatus
-from idv_manual.conf import manual_setting
-from idv_manual.reviews import PROVIDER_ID
 
 TEMPLATE = "idv_manual/start.html"
 
 
 def _pending_manual_attempt(request: HttpRequest) -> VerificationAttemptRecord | None:
     for record in api.get_verification_attempts(request.user):
-        if record.provider == PROVIDER_ID and record.status == VerificationAttemptStatus.PENDING:
+        if record.provider == request.idv_provider.id and record.status == VerificationAttemptStatus.PENDING:
             return record
     return None
 
 
 def _render(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    paragraphs = [part.strip() for part in manual_setting("IDV_MANUAL_INSTRUCTIONS").split("\n\n")]
+    instructions = request.idv_provider.setting("IDV_MANUAL_INSTRUCTIONS")
+    paragraphs = [part.strip() for part in instructions.split("\n\n")]
     context = {
         "instructions": [part for part in paragraphs if part],
         "verification": api.get_user_verification_status(request.user),
@@ -45,7 +43,6 @@ def _render(request: HttpRequest, *, error: str = "", status: int = 200) -> Http
 
 
 @login_required
-@enabled_provider_required(PROVIDER_ID)
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """GET explains manual verification; POST asks for a review (a pending attempt), once."""
@@ -56,9 +53,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return _back_to_start(request)
     name = request.POST.get("name", "").strip() or request.user.get_full_name()
     try:
-        api.create_verification_attempt(
-            request.user, name, VerificationAttemptStatus.PENDING, provider=PROVIDER_ID
-        )
+        request.idv_provider.create_attempt(request.user, name, VerificationAttemptStatus.PENDING)
     except VerificationAttemptInvalidName as error:
         return _render(request, error=str(error), status=400)
     return _back_to_start(request)
@@ -66,4 +61,4 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _back_to_start(request: HttpRequest) -> HttpResponse:
     # The form posts to the start URL with the LMS's query (course_id, next): keep it for the way back.
-    return redirect(with_return_query(reverse("idv_manual:start"), request))
+    return redirect(with_return_query(request.idv_provider.reverse("start"), request))

@@ -53,14 +53,12 @@ def test_default_settings_pass_the_check():
     assert get_installed_providers()["manual"].check() == []
 
 
-def test_plugin_settings_keep_the_host_s_value():
-    from types import SimpleNamespace
+def test_the_host_s_setting_wins_over_the_default(settings):
+    from idv_manual.provider import ManualProvider
 
-    from idv_manual.settings.common import DEFAULTS, plugin_settings
-
-    host = SimpleNamespace(IDV_MANUAL_INSTRUCTIONS="Ours.")
-    plugin_settings(host)
-    assert host.IDV_MANUAL_INSTRUCTIONS == "Ours."
-    empty = SimpleNamespace()
-    plugin_settings(empty)
-    assert DEFAULTS["IDV_MANUAL_INSTRUCTIONS"] == empty.IDV_MANUAL_INSTRUCTIONS
+    provider = get_installed_providers()["manual"]
+    settings.IDV_MANUAL_INSTRUCTIONS = "Ours."
+    assert provider.setting("IDV_MANUAL_INSTRUCTIONS") == "Ours."
+    del settings.IDV_MANUAL_INSTRUCTIONS
+    default = ManualProvider.settings_defaults["IDV_MANUAL_INSTRUCTIONS"]
+    assert provider.setting("IDV_MANUAL_INSTRUCTIONS") == default

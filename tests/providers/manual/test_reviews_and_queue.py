@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -72,9 +71,12 @@ def test_a_queue_entry_of_a_deleted_attempt_says_so(reviewer_client, user):
     assert str(entry) == "Pending attempt 99999"
 
 
-@pytest.mark.parametrize("environment", ["test", "production"])
-def test_each_environment_s_plugin_settings_module_applies_the_defaults(environment):
-    module = importlib.import_module(f"idv_manual.settings.{environment}")
-    host = SimpleNamespace()
-    module.plugin_settings(host)
-    assert host.IDV_MANUAL_INSTRUCTIONS.startswith("A member of our support team")
+def test_the_default_instructions_apply_without_any_host_setting(settings):
+    from idv_manual.provider import ManualProvider
+
+    assert not hasattr(settings, "IDV_MANUAL_INSTRUCTIONS")
+    assert (
+        ManualProvider.get_instance()
+        .setting("IDV_MANUAL_INSTRUCTIONS")
+        .startswith("A member of our support team")
+    )
