@@ -17,9 +17,11 @@ one is the default (``IDV_DEFAULT_PROVIDER``). Callers use the functions of this
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.metadata
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -30,6 +32,7 @@ from django.core.checks import CheckMessage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.urls import include as include_urls
+from django.urls.resolvers import RegexPattern, RoutePattern
 from stevedore import ExtensionManager
 
 from idv_core.conf import idv_setting
@@ -61,7 +64,7 @@ class IDVProvider:
     #: has any; ``manage.py check`` reports an enabled provider whose app is not installed (idv_core.E005).
     #: A provider whose views are all in :attr:`urlpatterns` needs no app of its own.
     django_app: ClassVar[str | None] = None
-    #: The provider's URL patterns. The core mounts them at ``/idv/<provider id>/`` (names
+    #: The provider's URL patterns. The core mounts them under ``/idv/<provider id>`` (names
     #: ``idv:<provider id>:<name>``; see :meth:`reverse`), answers 404 on them while the operator has the
     #: provider disabled (decided per request: a settings change needs no URL reload; a view marked with
     #: :func:`open_while_disabled` stays open), and hands every view the provider as
@@ -107,19 +110,24 @@ class IDVProvider:
         """Return the path of this provider's URL ``name`` (one of :attr:`urlpatterns`)."""
         return reverse(f"idv:{self.id}:{name}", args=args or None, kwargs=kwargs or None)
 
-    def setting(self, name: str) -> Any:
+    @classmethod
+    def setting(cls, name: str) -> Any:
         """
         Return the operator's Django setting ``name``, else its default in :attr:`settings_defaults`.
+
+        A class method, so that code outside the provider's views (a pipeline step, an app's ``ready()``)
+        reads it as ``MyProvider.setting(...)`` without the registry; ``self.setting(...)`` works too.
 
         Raises:
             KeyError: ``name`` is not one of :attr:`settings_defaults` (a typo would otherwise read None).
         """
-        if name not in self.settings_defaults:
+        if name not in cls.settings_defaults:
             raise KeyError(
-                f"{name!r} is not a setting of provider {self.id!r}; its settings are "
-                f"{', '.join(sorted(self.settings_defaults)) or 'none'}."
+                f"{name!r} is not a setting of {cls.__name__}; its settings are "
+                f"{', '.join(sorted(cls.settings_defaults)) or 'none'}."
             )
-        return getattr(django_settings, name, self.settings_defaults[name])
+        # A copy of the default: a provider's mutable default (a dict) must not change under it.
+        return getattr(django_settings, name, copy.deepcopy(cls.settings_defaults[name]))
 
     def create_attempt(self, user: Any, name: str, status: str, **kwargs: Any) -> int:
         """``idv_core.api.create_verification_attempt`` with ``provider`` set to this provider's id."""
@@ -406,13 +414,29 @@ def _provider_view(view: Callable[..., HttpResponse], provider_id: str) -> Calla
     return provider_view
 
 
-def _wrap_patterns(patterns: list[Any], provider: IDVProvider) -> list[Any]:
+def _mounted(pattern: Any, provider_id: str, *, is_endpoint: bool) -> Any:
+    """``pattern`` (a route or regex) under ``idv/<id>``: "start" -> "idv/<id>/start", "" -> "idv/<id>"."""
+    base = f"idv/{provider_id}"
+    text = str(pattern)
+    if isinstance(pattern, RoutePattern):
+        return RoutePattern(f"{base}/{text}" if text else base, name=pattern.name, is_endpoint=is_endpoint)
+    if isinstance(pattern, RegexPattern):
+        rest = text.removeprefix("^")
+        # r"^/?$" (the provider's root, slash optional) -> r"^idv/<id>/?$"; r"^start$" -> r"^idv/<id>/start$"
+        joiner = "" if not rest or rest[0] in "/$" else "/"
+        return RegexPattern(f"^{re.escape(base)}{joiner}{rest}", name=pattern.name, is_endpoint=is_endpoint)
+    raise TypeError(
+        f"Provider URL patterns must be path() or re_path() patterns, not {type(pattern).__name__}."
+    )
+
+
+def _wrap_patterns(patterns: list[Any], provider: IDVProvider, *, mount: bool = False) -> list[Any]:
     wrapped: list[Any] = []
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             wrapped.append(
                 URLResolver(
-                    pattern.pattern,
+                    _mounted(pattern.pattern, provider.id, is_endpoint=False) if mount else pattern.pattern,
                     _wrap_patterns(list(pattern.url_patterns), provider),
                     pattern.default_kwargs,
                     pattern.app_name,
@@ -422,7 +446,7 @@ def _wrap_patterns(patterns: list[Any], provider: IDVProvider) -> list[Any]:
         elif isinstance(pattern, URLPattern):
             wrapped.append(
                 URLPattern(
-                    pattern.pattern,
+                    _mounted(pattern.pattern, provider.id, is_endpoint=True) if mount else pattern.pattern,
                     _provider_view(pattern.callback, provider.id),
                     pattern.default_args,
                     pattern.name,
@@ -439,13 +463,13 @@ def _wrap_patterns(patterns: list[Any], provider: IDVProvider) -> list[Any]:
 def provider_urlpatterns() -> list[URLResolver]:
     """
     Return the URL patterns of every installed provider that has :attr:`~IDVProvider.urlpatterns`, each
-    mounted at ``idv/<provider id>/`` in the namespace ``<provider id>`` (``idv:<provider id>:<name>``
-    inside idv_core's URLs), closed while the provider is disabled.
+    mounted under ``idv/<provider id>`` (``path("start", ...)`` answers ``/idv/<id>/start``; an empty route,
+    or ``re_path(r"^/?$", ...)``, answers ``/idv/<id>``) in the namespace ``<provider id>``
+    (``idv:<provider id>:<name>`` inside idv_core's URLs), closed while the provider is disabled.
     """
     return [
         path(
-            f"idv/{provider.id}/",
-            include_urls((_wrap_patterns(list(provider.urlpatterns), provider), provider.id)),
+            "", include_urls((_wrap_patterns(list(provider.urlpatterns), provider, mount=True), provider.id))
         )
         for provider in get_installed_providers().values()
         if provider.urlpatterns

@@ -82,7 +82,7 @@ def test_the_operator_s_setting_wins_over_the_default(client, user, provider, se
 
 
 def test_an_unknown_setting_name_is_refused(provider):
-    with pytest.raises(KeyError, match="'IDV_CONTRACTONLY_COOD' is not a setting of provider 'contractonly'"):
+    with pytest.raises(KeyError, match="'IDV_CONTRACTONLY_COOD' is not a setting of ContractOnlyProvider"):
         provider.setting("IDV_CONTRACTONLY_COOD")
 
 
@@ -169,3 +169,35 @@ def test_the_kit_s_events_arrive_after_the_commit(idv_events, idv_learner, idv_e
 def test_enabling_an_unknown_provider_says_what_is_installed(idv_enable_provider):
     with pytest.raises(LookupError, match="No installed provider has the id 'emaildomian'"):
         idv_enable_provider("emaildomian")
+
+
+def _resolve(path_info: str, patterns: list):
+    from django.urls.resolvers import RegexPattern, URLResolver
+
+    return URLResolver(RegexPattern(r"^/"), patterns).resolve(path_info)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "paths"),
+    [
+        (path("", lambda request: None, name="root"), ["/idv/contractonly"]),
+        (path("start", lambda request: None, name="root"), ["/idv/contractonly/start"]),
+        (path("item/<int:number>", lambda request: None, name="root"), ["/idv/contractonly/item/7"]),
+    ],
+)
+def test_routes_are_mounted_under_the_provider_s_id(monkeypatch, provider, pattern, paths):
+    monkeypatch.setattr(type(provider), "urlpatterns", [pattern])
+    patterns = provider_urlpatterns()
+    for path_info in paths:
+        assert _resolve(path_info, patterns).url_name == "root"
+
+
+def test_a_regex_root_with_an_optional_slash_answers_both(monkeypatch, provider):
+    from django.urls import Resolver404, re_path
+
+    monkeypatch.setattr(type(provider), "urlpatterns", [re_path(r"^/?$", lambda request: None, name="root")])
+    patterns = provider_urlpatterns()
+    assert _resolve("/idv/contractonly", patterns).url_name == "root"
+    assert _resolve("/idv/contractonly/", patterns).url_name == "root"
+    with pytest.raises(Resolver404):
+        _resolve("/idv/contractonlyx", patterns)

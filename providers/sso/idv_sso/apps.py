@@ -1,9 +1,6 @@
 """idv_sso as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
-
-_PROJECT_TYPE = "lms.djangoapp"
 
 
 class IdvSsoConfig(AppConfig):
@@ -14,20 +11,8 @@ class IdvSsoConfig(AppConfig):
     verbose_name = "Identity verification: sso"
     default_auto_field = "django.db.models.BigAutoField"
 
-    plugin_app = {
-        PluginURLs.CONFIG: {
-            _PROJECT_TYPE: {
-                PluginURLs.NAMESPACE: "idv_sso",
-                PluginURLs.REGEX: r"^",
-                PluginURLs.RELATIVE_PATH: "urls",
-            },
-        },
-        PluginSettings.CONFIG: {
-            _PROJECT_TYPE: {
-                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
-            },
-        },
-    }
+    # A plugin app for its model, admin, templates and commands: its page and settings are the provider's
+    # (idv_sso.provider), mounted and read by the core.
 
     def ready(self) -> None:
         """Append the pipeline step to SOCIAL_AUTH_PIPELINE where needed (IDV_SSO_ADD_PIPELINE_STEP)."""

@@ -24,7 +24,6 @@ from social_core.pipeline import DEFAULT_AUTH_PIPELINE
 from idv_core.exceptions import VerificationAttemptInvalidName
 from idv_core.providers import is_provider_enabled
 from idv_sso import verifications
-from idv_sso.conf import sso_setting
 from idv_sso.trusted_backends import (
     TrustedBackendsConfigError,
     find_trusted_backend,
@@ -49,7 +48,9 @@ def add_step_to_pipeline() -> bool:
     ``SOCIAL_AUTH_PIPELINE`` setting, social-core's default pipeline is extended. Returns whether the step
     was appended.
     """
-    if not sso_setting("IDV_SSO_ADD_PIPELINE_STEP"):
+    from idv_sso.provider import SSOProvider  # the provider's class imports this module
+
+    if not SSOProvider.setting("IDV_SSO_ADD_PIPELINE_STEP"):
         return False
     try:
         if not load_trusted_backends():
@@ -87,7 +88,7 @@ def verify_identity(
     setting, or a database error while saving the attempt is logged (without PII) and the sign-in goes on.
     Anything else is a bug and is not hidden.
     """
-    if user is None or not is_provider_enabled(verifications.PROVIDER_ID):
+    if user is None or not is_provider_enabled(verifications.sso_provider().id):
         return
     try:
         trusted_backends = load_trusted_backends()

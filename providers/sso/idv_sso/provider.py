@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
-from django.urls import reverse
+from django.urls import re_path
 from django.utils.module_loading import import_string
 
 from idv_core.providers import IDVProvider
-from idv_sso.conf import sso_setting
+from idv_sso import views
 from idv_sso.pipeline import PIPELINE_STEP
 from idv_sso.retirement import retire_user_sso_verifications
 from idv_sso.trusted_backends import SETTING, find_problems, load_trusted_backends
@@ -47,14 +47,38 @@ class SSOProvider(IDVProvider):
         "is verified."
     )
     django_app = "idv_sso"
+    # /idv/sso (and /idv/sso/): the page listing the trusted sign-in options.
+    urlpatterns = [re_path(r"^/?$", views.start, name="start")]
+    settings_defaults = {
+        # .. setting_name: IDV_SSO_TRUSTED_BACKENDS
+        # .. setting_default: {}
+        # .. setting_description: The sign-in methods whose login verifies a learner's identity, and how.
+        #   A dict mapping a key to a dict of options. The key is a python-social-auth backend name
+        #   (``"oidc"``, ``"azuread-oauth2"``), trusting every sign-in through that backend, or
+        #   ``"<backend>:<idp>"`` for a backend with several identity providers, such as edx-platform's SAML
+        #   backend (``"tpa-saml:mit"``: the backend ``tpa-saml``, the IdP whose slug is ``mit``). Options:
+        #   ``NAME_FIELD``: the social-auth detail holding the name to verify, or a list of details joined
+        #   by a space (default ``"fullname"``); ``DAYS_GOOD_FOR``: how many days the verification lasts
+        #   (default: idv_core's ``IDV_DAYS_GOOD_FOR``); ``TITLE``: the label of the sign-in button on the
+        #   learner's page (default: the key). Empty: no sign-in verifies anyone. ``manage.py check``
+        #   reports a malformed value (sso.E001 to sso.E006), backends missing from AUTHENTICATION_BACKENDS
+        #   (sso.W001) and a missing pipeline step (sso.W002).
+        "IDV_SSO_TRUSTED_BACKENDS": {},
+        # .. setting_name: IDV_SSO_ADD_PIPELINE_STEP
+        # .. setting_default: True
+        # .. setting_description: Whether idv_sso appends its pipeline step
+        #   (``idv_sso.pipeline.verify_identity``) to ``SOCIAL_AUTH_PIPELINE`` when Django starts, if
+        #   ``IDV_SSO_TRUSTED_BACKENDS`` trusts some backend and the step is not there yet. In the LMS this
+        #   is what makes the step stick: edx-platform's third_party_auth replaces ``SOCIAL_AUTH_PIPELINE``
+        #   with its own list when it starts (before plugin apps start), so a step added in the settings
+        #   files is lost. Set it to False to place the step yourself (``manage.py check`` warns with
+        #   sso.W002 when it is missing).
+        "IDV_SSO_ADD_PIPELINE_STEP": True,
+    }
 
     def retire_user(self, user_id: int) -> None:
         """Delete the learner's SSO verification records (their identifier at the identity provider)."""
         retire_user_sso_verifications(user_id)
-
-    def get_start_url(self) -> str:
-        """The page listing the trusted sign-in options."""
-        return reverse("idv_sso:start")
 
     def check(self) -> list[CheckMessage]:
         """
@@ -63,7 +87,7 @@ class SSOProvider(IDVProvider):
         is missing from ``SOCIAL_AUTH_PIPELINE`` (sso.W002). An empty setting is valid (the provider is
         installed but verifies nobody yet) and reported by nothing: a fresh install must check clean.
         """
-        problems = find_problems(sso_setting(SETTING))
+        problems = find_problems(self.setting(SETTING))
         if problems:
             return [Error(problem.msg, hint=_SETTING_HINT, id=problem.id) for problem in problems]
         trusted = load_trusted_backends()

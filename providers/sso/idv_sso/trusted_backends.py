@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from idv_sso.conf import sso_setting
-
 SETTING = "IDV_SSO_TRUSTED_BACKENDS"
 NAME_FIELD = "NAME_FIELD"
 DAYS_GOOD_FOR = "DAYS_GOOD_FOR"
@@ -168,7 +166,9 @@ def load_trusted_backends(raw: object | None = None) -> dict[str, TrustedBackend
         TrustedBackendsConfigError: the value is malformed (``manage.py check`` reports the same problems).
     """
     if raw is None:
-        raw = sso_setting(SETTING)
+        from idv_sso.provider import SSOProvider  # the provider's class imports this module
+
+        raw = SSOProvider.setting(SETTING)
     problems = find_problems(raw)
     if problems:
         raise TrustedBackendsConfigError(problems)

@@ -24,14 +24,21 @@ from django.utils import timezone
 
 from idv_core import api
 from idv_core.exceptions import VerificationAttemptNotFound
+from idv_core.providers import IDVProvider
 from idv_core.statuses import VerificationAttemptStatus
 from idv_sso.models import SSOVerification
 from idv_sso.trusted_backends import TrustedBackend
 
 log = logging.getLogger(__name__)
 
-#: The provider id (the ``openedx.idv_provider`` entry point name) every attempt of this provider carries.
-PROVIDER_ID = "sso"
+
+def sso_provider() -> IDVProvider:
+    """The sso provider (the registry's instance): its id is its entry point's name."""
+    from idv_sso.provider import SSOProvider  # the provider's class imports this module's callers
+
+    return SSOProvider.get_instance()
+
+
 # idv_core keeps at most 100 characters of reason in the audit trail.
 _REASON_MAX_LENGTH = 100
 
@@ -124,7 +131,7 @@ def verify(
             name,
             VerificationAttemptStatus.APPROVED,
             expiration,
-            provider=PROVIDER_ID,
+            provider=sso_provider().id,
             external_id=external_id,
             reason=reason[:_REASON_MAX_LENGTH],
         )

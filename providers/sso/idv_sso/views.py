@@ -15,9 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from idv_core import api
-from idv_core.providers import enabled_provider_required
 from idv_sso.trusted_backends import TrustedBackendsConfigError, load_trusted_backends
-from idv_sso.verifications import PROVIDER_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,6 @@ def _begin_url(backend: str) -> str | None:
 
 
 @login_required
-@enabled_provider_required(PROVIDER_ID)
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     """List the trusted sign-in options (and the learner's status); each one signs in and returns here."""

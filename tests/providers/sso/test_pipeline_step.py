@@ -116,16 +116,12 @@ def test_a_record_whose_attempt_is_gone_counts_as_no_verification(user, settings
     assert len(api.get_verification_attempts(user)) == 1
 
 
-def test_plugin_settings_fill_only_what_the_host_left_unset():
-    from types import SimpleNamespace
-
-    from idv_sso.settings.common import plugin_settings
+def test_the_host_s_settings_win_and_the_defaults_fill_what_it_left_unset(settings):
+    from idv_sso.provider import SSOProvider
     from idv_sso.trusted_backends import load_trusted_backends
 
-    host = SimpleNamespace()
-    plugin_settings(host)
-    assert host.IDV_SSO_TRUSTED_BACKENDS == {}
-    host = SimpleNamespace(IDV_SSO_TRUSTED_BACKENDS={"oidc": {}})
-    plugin_settings(host)
-    assert host.IDV_SSO_TRUSTED_BACKENDS == {"oidc": {}}
-    assert list(load_trusted_backends(host.IDV_SSO_TRUSTED_BACKENDS)) == ["oidc"]
+    del settings.IDV_SSO_TRUSTED_BACKENDS
+    assert SSOProvider.setting("IDV_SSO_TRUSTED_BACKENDS") == {}
+    settings.IDV_SSO_TRUSTED_BACKENDS = {"oidc": {}}
+    assert SSOProvider.setting("IDV_SSO_TRUSTED_BACKENDS") == {"oidc": {}}
+    assert list(load_trusted_backends()) == ["oidc"]

@@ -13,7 +13,7 @@ COURSE_QUERY = "course_id=course-v1%3AOpenedX%2BIDV101%2B2026"
 @pytest.mark.urls("tests.providers.sso.urls")
 def test_the_sign_in_comes_back_with_the_query(client, user):
     client.force_login(user)
-    start = reverse("idv_sso:start")
+    start = reverse("idv:sso:start")
 
     page = client.get(f"{start}?{COURSE_QUERY}&next=/dashboard").content.decode()
 

@@ -72,7 +72,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Walk the links, verify those without an SSO verification, print a summary."""
-        if not is_provider_enabled(verifications.PROVIDER_ID):
+        if not is_provider_enabled(verifications.sso_provider().id):
             raise CommandError(
                 "The sso provider is disabled (IDV_ENABLED_PROVIDERS): a disabled provider verifies nobody. "
                 "Enable it first."
