@@ -136,9 +136,20 @@ class IDVProvider:
         return api.create_verification_attempt(user, name, status, provider=self.id, **kwargs)
 
     def update_attempt(self, attempt_id: int, **kwargs: Any) -> None:
-        """``idv_core.api.update_verification_attempt`` (for one of this provider's attempts)."""
-        from idv_core import api
+        """
+        ``idv_core.api.update_verification_attempt`` for one of this provider's attempts.
 
+        Raises:
+            VerificationAttemptInvalidField: the attempt belongs to another provider (or to none).
+            VerificationAttemptNotFound: no attempt has this id.
+        """
+        from idv_core import api
+        from idv_core.exceptions import VerificationAttemptInvalidField
+
+        if api.get_verification_attempt(attempt_id).provider != self.id:
+            raise VerificationAttemptInvalidField(
+                f"Verification attempt {attempt_id} is not one of provider {self.id!r}'s attempts."
+            )
         api.update_verification_attempt(attempt_id, **kwargs)
 
     def check(self) -> list[CheckMessage]:
@@ -467,10 +478,15 @@ def provider_urlpatterns() -> list[URLResolver]:
     or ``re_path(r"^/?$", ...)``, answers ``/idv/<id>``) in the namespace ``<provider id>``
     (``idv:<provider id>:<name>`` inside idv_core's URLs), closed while the provider is disabled.
     """
-    return [
-        path(
-            "", include_urls((_wrap_patterns(list(provider.urlpatterns), provider, mount=True), provider.id))
-        )
-        for provider in get_installed_providers().values()
-        if provider.urlpatterns
-    ]
+    mounted = []
+    for provider in get_installed_providers().values():
+        if not provider.urlpatterns:
+            continue
+        try:
+            patterns = _wrap_patterns(list(provider.urlpatterns), provider, mount=True)
+        except TypeError as error:
+            # One provider's bad urlpatterns must not take the site's URLs (and the other providers) down.
+            log.error("The URLs of IDV provider %r are not mounted: %s", provider.id, error)
+            continue
+        mounted.append(path("", include_urls((patterns, provider.id))))
+    return mounted

@@ -23,8 +23,12 @@ class VerifyView(LoginRequiredMixin, TemplateView):
         """Add the enabled providers, the default one, the start URL and the learner's status."""
         context = super().get_context_data(**kwargs)
         default = get_default_provider()
+        providers = get_enabled_providers()
+        here = self.request.get_full_path()
         context.update(
-            providers=get_enabled_providers(),
+            providers=providers,
+            # Each provider's start link keeps the LMS's course_id / next, as the default one does.
+            provider_links=[(provider, keep_query(provider.get_start_url(), here)) for provider in providers],
             default_provider=default,
             # The LMS's course_id / next stay on the start link (the way back once verified).
             start_url=(

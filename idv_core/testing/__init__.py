@@ -5,7 +5,8 @@ In a provider distribution's ``conftest.py``::
 
     pytest_plugins = ["idv_core.testing"]
 
-and in its ``pytest.ini`` (``[pytest]``): ``DJANGO_SETTINGS_MODULE = idv_core.testing.settings`` (a host with
+and in its pytest configuration (``pytest.ini``, or ``[tool.pytest.ini_options]`` in ``pyproject.toml`` as
+the generator writes it): ``DJANGO_SETTINGS_MODULE = idv_core.testing.settings`` (a host with
 idv_core and every installed provider; extend it in a settings module of your own when the provider has a
 Django app: ``from idv_core.testing.settings import *`` then add the app to ``INSTALLED_APPS``).
 

@@ -122,10 +122,23 @@ def test_a_provider_without_urls_or_start_url_says_what_it_lacks():
         IDVProvider("bare").get_start_url()
 
 
-def test_urlpatterns_must_be_django_url_patterns(monkeypatch, provider):
+def test_bad_urlpatterns_leave_that_provider_unmounted_and_the_others_served(monkeypatch, provider, caplog):
     monkeypatch.setattr(type(provider), "urlpatterns", [path("start", lambda request: None), "not a pattern"])
-    with pytest.raises(TypeError, match="must hold Django URL patterns"):
-        provider_urlpatterns()
+
+    mounted = {resolver.namespace for resolver in provider_urlpatterns()}
+
+    assert "contractonly" not in mounted
+    assert "manual" in mounted
+    assert "must hold Django URL patterns" in caplog.text
+
+
+def test_a_provider_updates_only_its_own_attempts(user, provider):
+    from idv_core.exceptions import VerificationAttemptInvalidField
+
+    other = api.create_verification_attempt(user, "Ada Lovelace", "pending", provider="manual")
+    with pytest.raises(VerificationAttemptInvalidField, match="not one of provider 'contractonly'"):
+        provider.update_attempt(other, status="approved")
+    assert api.get_verification_attempt(other).status == "pending"
 
 
 def test_included_patterns_are_wrapped_too(monkeypatch, provider, rf, user):

@@ -152,3 +152,5 @@ def test_the_verify_page_keeps_the_query_on_its_start_link(client, user):
     page = client.get(f"/idv/verify?{COURSE_QUERY}").content.decode()
 
     assert f"/idv/testprovider/start?{COURSE_QUERY}" in page
+    # Every provider's own link too, not only the default one's button.
+    assert f'href="/idv/manual/start?{COURSE_QUERY}">Verify with Manual review' in page

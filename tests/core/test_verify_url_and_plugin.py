@@ -149,3 +149,14 @@ def test_add_plugins_applies_the_plugin_settings_to_a_host_module(monkeypatch):
     assert host.IDV_DAYS_GOOD_FOR == 7
     assert host.IDV_VERIFY_URL == "/idv/verify"
     assert DEFAULT_PROVIDER_URL_STEP in host.OPEN_EDX_FILTERS_CONFIG[IDV_PAGE_URL_FILTER_TYPE]["pipeline"]
+
+
+def test_every_bundled_app_is_a_plugin_app_the_lms_installs():
+    # The LMS builds INSTALLED_APPS from get_plugin_apps, which skips an AppConfig without plugin_app: a
+    # provider's app whose URLs and settings moved onto the SDK must still declare one (even empty).
+    assert {
+        "idv_core.apps.IdvCoreConfig",
+        "idv_manual.apps.IdvManualConfig",
+        "idv_sso.apps.IdvSsoConfig",
+        "idv_persona.apps.IdvPersonaConfig",
+    } <= set(get_plugin_apps("lms.djangoapp"))

@@ -21,6 +21,8 @@ class Command(BaseCommand):
     """List the installed identity-verification providers and their state."""
 
     help = __doc__
+    # A diagnostic: it must run (and show the problems) when a provider's check reports an error.
+    requires_system_checks: list[str] = []
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Print one block per provider entry point, then the settings that chose them."""

@@ -13,6 +13,8 @@ class IdvManualConfig(AppConfig):
 
     # A plugin app for its models, admin, templates and command only: its URL (the start page) and its
     # setting are the provider's (idv_manual.provider), mounted and read by the core.
+    # (An empty plugin_app still makes it one: edx-django-utils' get_plugin_apps skips an app without it.)
+    plugin_app: dict = {}
 
     def ready(self) -> None:
         """Connect the receivers that keep the review queue current."""

@@ -13,6 +13,8 @@ class IdvSsoConfig(AppConfig):
 
     # A plugin app for its model, admin, templates and commands: its page and settings are the provider's
     # (idv_sso.provider), mounted and read by the core.
+    # (An empty plugin_app still makes it one: edx-django-utils' get_plugin_apps skips an app without it.)
+    plugin_app: dict = {}
 
     def ready(self) -> None:
         """Append the pipeline step to SOCIAL_AUTH_PIPELINE where needed (IDV_SSO_ADD_PIPELINE_STEP)."""
