@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import itertools
 import socket
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from openedx_events.learning.signals import (
-    IDV_ATTEMPT_APPROVED,
-    IDV_ATTEMPT_CREATED,
-    IDV_ATTEMPT_DENIED,
-    IDV_ATTEMPT_PENDING,
-)
 
 from idv_core.providers import clear_provider_cache
+from idv_core.testing import record_idv_events
 
 # The test kit openedx-idv ships for provider authors: our own providers' tests use it too.
 pytest_plugins = ["idv_core.testing"]
@@ -50,7 +44,6 @@ def fresh_provider_registry():
     clear_provider_cache()
 
 
-IDV_SIGNALS = (IDV_ATTEMPT_CREATED, IDV_ATTEMPT_PENDING, IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_DENIED)
 _usernames = itertools.count(1)
 
 
@@ -84,34 +77,11 @@ def staff_user(make_user):
     return make_user(is_staff=True)
 
 
-@dataclass
-class SignalRecorder:
-    """What the IDV signals delivered, in order: (event type, VerificationAttemptData, metadata)."""
-
-    events: list[tuple[str, Any, Any]] = field(default_factory=list)
-
-    def receiver(self, signal, **kwargs: Any) -> None:
-        self.events.append((signal.event_type, kwargs["idv_attempt"], kwargs["metadata"]))
-
-    @property
-    def types(self) -> list[str]:
-        """The event types received, in order, shortened to the status (e.g. "approved")."""
-        return [event_type.split(".")[-2] for event_type, _data, _metadata in self.events]
-
-    @property
-    def payloads(self) -> list[Any]:
-        return [data for _event_type, data, _metadata in self.events]
-
-
 @pytest.fixture
 def signals():
-    """Record every IDV signal sent during the test."""
-    recorder = SignalRecorder()
-    for signal in IDV_SIGNALS:
-        signal.connect(recorder.receiver, dispatch_uid=f"test-recorder-{signal.event_type}")
-    yield recorder
-    for signal in IDV_SIGNALS:
-        signal.disconnect(dispatch_uid=f"test-recorder-{signal.event_type}")
+    """Record every IDV signal sent during the test (the kit's recorder, in the test's own transaction)."""
+    with record_idv_events() as recorder:
+        yield recorder
 
 
 # LMS mode (``--ds=tests.settings_lms``): tests/lms tests the stand-in of the platform (tests/lms_platform).

@@ -16,13 +16,20 @@ after the commit), :func:`idv_enable_provider`, :func:`idv_fresh_registry`. The 
 keeps. Needs pytest and pytest-django.
 """
 
-from idv_core.testing.contract import ProviderContractTests
-from idv_core.testing.fixtures import (
+import pytest
+
+# The contract tests' plain asserts get pytest's detailed messages, however early this package is imported
+# (Django imports it for idv_core.testing.settings before pytest loads it as a plugin).
+pytest.register_assert_rewrite("idv_core.testing.contract", "idv_core.testing.fixtures")
+
+from idv_core.testing.contract import ProviderContractTests  # noqa: E402
+from idv_core.testing.fixtures import (  # noqa: E402
     IDVEventRecorder,
     idv_enable_provider,
     idv_events,
     idv_fresh_registry,
     idv_learner,
+    record_idv_events,
 )
 
 __all__ = [
@@ -32,4 +39,5 @@ __all__ = [
     "idv_events",
     "idv_fresh_registry",
     "idv_learner",
+    "record_idv_events",
 ]

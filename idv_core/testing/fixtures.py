@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,20 @@ def idv_learner(db: Any) -> Any:
     )
 
 
+@contextlib.contextmanager
+def record_idv_events() -> Iterator[IDVEventRecorder]:
+    """Record the IDV signals sent inside the ``with`` block (they are sent after commit: see idv_events)."""
+    recorder = IDVEventRecorder()
+    uid = f"idv-testing-{id(recorder)}"
+    for signal in IDV_SIGNALS:
+        signal.connect(recorder.receiver, dispatch_uid=f"{uid}-{signal.event_type}")
+    try:
+        yield recorder
+    finally:
+        for signal in IDV_SIGNALS:
+            signal.disconnect(dispatch_uid=f"{uid}-{signal.event_type}")
+
+
 @pytest.fixture
 def idv_events(transactional_db: Any) -> Iterator[IDVEventRecorder]:
     """
@@ -62,13 +77,11 @@ def idv_events(transactional_db: Any) -> Iterator[IDVEventRecorder]:
 
     idv_core sends them after the transaction commits, as in production, so this fixture makes the test
     transactional (real commits): a signal is in ``events`` as soon as the write that caused it returned.
+    In a test that keeps the default test transaction, use :func:`record_idv_events` with pytest-django's
+    ``django_capture_on_commit_callbacks(execute=True)`` instead.
     """
-    recorder = IDVEventRecorder()
-    for signal in IDV_SIGNALS:
-        signal.connect(recorder.receiver, dispatch_uid=f"idv-testing-{signal.event_type}")
-    yield recorder
-    for signal in IDV_SIGNALS:
-        signal.disconnect(dispatch_uid=f"idv-testing-{signal.event_type}")
+    with record_idv_events() as recorder:
+        yield recorder
 
 
 @pytest.fixture
