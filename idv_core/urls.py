@@ -6,7 +6,7 @@ the REST API under ``/api/idv/``. A host without plugin URLs includes this modul
 from django.urls import include, re_path
 
 from idv_core import views
-from idv_core.providers import provider_urlpatterns
+from idv_core.provider_urls import provider_urlpatterns
 
 app_name = "idv_core"
 

@@ -13,7 +13,8 @@ from django.urls import path
 
 from idv_core import api
 from idv_core.checks import check_attempt_providers
-from idv_core.providers import IDVProvider, get_installed_providers, provider_urlpatterns
+from idv_core.provider_urls import provider_urlpatterns
+from idv_core.providers import IDVProvider, get_installed_providers
 from idv_core.testing import ProviderContractTests
 
 pytestmark = pytest.mark.django_db
