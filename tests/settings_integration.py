@@ -16,6 +16,11 @@ DATABASES = {
         "HOST": os.environ.get("IDV_TEST_MYSQL_HOST", "127.0.0.1"),
         "PORT": os.environ.get("IDV_TEST_MYSQL_PORT", "3306"),
         "OPTIONS": {"charset": "utf8mb4", "isolation_level": "read committed"},
-        "TEST": {"NAME": "test_openedx_idv", "CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        "TEST": {
+            # A second checkout running its integration suite at the same time sets its own name.
+            "NAME": os.environ.get("IDV_TEST_MYSQL_TEST_DATABASE", "test_openedx_idv"),
+            "CHARSET": "utf8mb4",
+            "COLLATION": "utf8mb4_unicode_ci",
+        },
     }
 }
