@@ -108,7 +108,8 @@ print("the demo serves /idv/$(GEN_ID)/start:", response.status_code)
 endef
 
 # The Tutor plugin (tutor/, tutor-contrib-idv), with Tutor's own API and CLI: Tutor from requirements/tutor.txt
-# in a venv of its own (Tutor's dependencies never enter .venv), the plugin installed from a fresh build.
+# in a venv of its own (Tutor's dependencies never enter .venv), the plugin installed from a fresh build. The
+# rendered LMS settings and init task are then run by .venv's Django in the LMS-mode test host.
 TUTOR_VENV ?= build/venv-tutor
 
 $(TUTOR_VENV)/.installed: requirements/tutor.txt
@@ -116,10 +117,10 @@ $(TUTOR_VENV)/.installed: requirements/tutor.txt
 	$(TUTOR_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/tutor.txt
 	touch $@
 
-test-tutor: $(TUTOR_VENV)/.installed ## render the Tutor plugin (tutor/) with Tutor: patches, config save, settings merge
+test-tutor: $(TUTOR_VENV)/.installed $(STAMP) test-plugins ## render the Tutor plugin (tutor/) with Tutor: patches, config save, settings merge
 	$(TUTOR_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
 		--force-reinstall ./tutor
-	cd tutor && ../$(TUTOR_VENV)/bin/pytest
+	cd tutor && IDV_MAIN_PYTHON=$(CURDIR)/$(BIN)/python ../$(TUTOR_VENV)/bin/pytest
 
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
