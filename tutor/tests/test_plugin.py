@@ -353,3 +353,11 @@ def test_the_init_task_runs_in_the_lms_after_tutors_migrations(
     assert [line for line in without_mirror.splitlines() if line.startswith("./manage.py")] == [
         "./manage.py lms check --tag idv"
     ]
+
+
+def test_an_image_without_openedx_idv_says_to_build_it_again(
+    render: Callable[..., str], settings_module: types.ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "idv_core.settings.common", None)  # what an image built before has
+    with pytest.raises(ImportError, match=r"tutor images build openedx"):
+        _exec_patch(render, "openedx-lms-common-settings", settings_module)
