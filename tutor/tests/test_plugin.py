@@ -26,9 +26,6 @@ FILTER_TYPE = "org.openedx.learning.idv.page.url.requested.v1"
 OUR_STEP = "idv_core.pipeline.DefaultProviderVerifyURL"
 APPROVED = "org.openedx.learning.idv_attempt.approved.v1"
 CREATED = "org.openedx.learning.idv_attempt.created.v1"
-SETTINGS_PATCHES = ("openedx-lms-common-settings", "openedx-lms-production-settings")
-
-# Configurations every patch must render with.
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +34,7 @@ def plugin(tutor_api: Any) -> types.ModuleType:
     return sys.modules["tutoridv.plugin"]
 
 
+# Configurations every patch must render with.
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "every provider, Persona's keys": {
