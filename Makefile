@@ -1,7 +1,7 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
-        test-generated \
+        test-generated test-tutor \
         bench quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
@@ -107,6 +107,21 @@ assert response.status_code == 200 and b"Start verification with" in response.co
 print("the demo serves /idv/$(GEN_ID)/start:", response.status_code)
 endef
 
+# The Tutor plugin (tutor/, tutor-contrib-idv), with Tutor's own API and CLI: Tutor from requirements/tutor.txt
+# in a venv of its own (Tutor's dependencies never enter .venv), the plugin installed from a fresh build. The
+# rendered LMS settings and init task are then run by .venv's Django in the LMS-mode test host.
+TUTOR_VENV ?= build/venv-tutor
+
+$(TUTOR_VENV)/.installed: requirements/tutor.txt
+	rm -rf $(TUTOR_VENV) && $(PYTHON) -m venv $(TUTOR_VENV)
+	$(TUTOR_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/tutor.txt
+	touch $@
+
+test-tutor: $(TUTOR_VENV)/.installed $(STAMP) test-plugins ## render the Tutor plugin (tutor/) with Tutor: patches, config save, settings merge
+	$(TUTOR_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+		--force-reinstall ./tutor
+	cd tutor && IDV_MAIN_PYTHON=$(CURDIR)/$(BIN)/python ../$(TUTOR_VENV)/bin/pytest
+
 test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_lms_integration --no-cov tests/lms
@@ -153,7 +168,7 @@ docs: $(STAMP) ## build the Sphinx docs; warnings are errors
 
 upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
 upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
-	for f in base test integration quality doc pip-tools dev; do \
+	for f in base test integration quality doc pip-tools dev tutor; do \
 		$(BIN)/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/$$f.txt requirements/$$f.in || exit 1; \
 	done
 	@# The Python 3.12 extras are resolved by Python 3.12, against test.txt's pins.
