@@ -20,7 +20,7 @@ import contextlib
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, Literal
 
@@ -33,7 +33,7 @@ from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
 from idv_core import events, outbox, platform_mirror, platform_reads
-from idv_core.conf import idv_setting
+from idv_core.conf import EXPIRATION_FLOOR, EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
     VerificationAttemptAlreadyExists,
@@ -143,6 +143,12 @@ def _validate_expiration(expiration: object) -> datetime | None:
             "The expiration must be timezone-aware (for example datetime(..., tzinfo=UTC)); "
             "got a naive datetime."
         )
+    if not EXPIRATION_FLOOR <= expiration < EXPIRATION_LIMIT:
+        # Saving it would convert it to UTC, which overflows near the ends of what datetime holds.
+        raise VerificationAttemptInvalidExpiration(
+            f"The expiration must be from {EXPIRATION_FLOOR.isoformat()} and before "
+            f"{EXPIRATION_LIMIT.isoformat()}: other dates do not fit every time zone and database."
+        )
     return expiration
 
 
@@ -192,7 +198,15 @@ def _user_id(user: object) -> int:
 
 
 def _default_expiration() -> datetime:
-    return timezone.now() + timedelta(days=idv_setting("IDV_DAYS_GOOD_FOR"))
+    days = idv_setting("IDV_DAYS_GOOD_FOR")
+    expiration = expiration_after_days(timezone.now(), days)
+    if expiration is None:
+        raise VerificationAttemptInvalidExpiration(
+            f"IDV_DAYS_GOOD_FOR is {days!r}: the default expiration would be after "
+            f"{EXPIRATION_LIMIT:%Y-%m-%d}, later than any date idv_core stores. Lower it (manage.py check "
+            "reports it as idv_core.E001), or give an expiration."
+        )
+    return expiration
 
 
 def _record_history_context(
@@ -282,7 +296,9 @@ def create_verification_attempt(
     Raises:
         VerificationAttemptInvalidStatus: ``status`` is not a valid status.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
-        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive, not a datetime, or out of
+            range (from 1000-01-01 and before 9999-12-31, UTC); or the attempt needs the default
+            expiration and ``IDV_DAYS_GOOD_FOR`` days from now is past that range.
         VerificationAttemptInvalidField: another argument has the wrong type or length.
         VerificationAttemptAlreadyExists: ``provider`` already has an attempt with ``external_id``.
     """
@@ -374,7 +390,9 @@ def update_verification_attempt(
         VerificationAttemptInvalidStatus: ``status`` is not a valid status.
         VerificationAttemptInvalidTransition: the attempt's status cannot move to ``status``.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
-        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive, not a datetime, or out of
+            range (from 1000-01-01 and before 9999-12-31, UTC); or the attempt needs the default
+            expiration and ``IDV_DAYS_GOOD_FOR`` days from now is past that range.
         VerificationAttemptInvalidField: another argument has the wrong type or length, or
             ``external_id`` would replace the attempt's existing reference.
         VerificationAttemptAlreadyExists: the attempt's provider already has another attempt with

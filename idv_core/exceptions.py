@@ -73,7 +73,11 @@ class VerificationAttemptInvalidName(ValueError):
 
 
 class VerificationAttemptInvalidExpiration(ValueError):
-    """The expiration is not a timezone-aware datetime (or None)."""
+    """
+    The expiration is not a timezone-aware datetime (or None), or is out of range: from 1000-01-01 and
+    before 9999-12-31 (UTC). Also raised for an approval that needs the default expiration when
+    ``IDV_DAYS_GOOD_FOR`` days from now is past that range (``manage.py check`` reports such a setting).
+    """
 
 
 class VerificationAttemptInvalidField(ValueError):
