@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final, Literal
@@ -43,6 +43,7 @@ from idv_core.exceptions import (
     VerificationAttemptInvalidStatus,
     VerificationAttemptInvalidTransition,
     VerificationAttemptNotFound,
+    VerificationAttemptStatusChanged,
 )
 from idv_core.models import EXTERNAL_ID_MAX_LENGTH, NAME_MAX_LENGTH, PROVIDER_MAX_LENGTH, VerificationAttempt
 from idv_core.providers import get_installed_providers
@@ -150,6 +151,17 @@ def _validate_expiration(expiration: object) -> datetime | None:
             f"{EXPIRATION_LIMIT.isoformat()}: other dates do not fit every time zone and database."
         )
     return expiration
+
+
+def _validate_expected_statuses(expected: object) -> tuple[VerificationAttemptStatus, ...] | None:
+    if expected is None:
+        return None
+    statuses = (expected,) if isinstance(expected, str) else expected
+    if not isinstance(statuses, Collection) or not statuses:
+        raise VerificationAttemptInvalidField(
+            f"expected_status must be a status or a non-empty collection of statuses, not {expected!r}."
+        )
+    return tuple(_validate_status(status) for status in statuses)
 
 
 def _validate_flag(value: object) -> bool:
@@ -361,6 +373,10 @@ def update_verification_attempt(
     external_id: str | UnsetType = UNSET,
     changed_by: AbstractBaseUser | None = None,
     reason: str = "",
+    expected_status: VerificationAttemptStatus
+    | str
+    | Collection[VerificationAttemptStatus | str]
+    | None = None,
 ) -> None:
     """
     Change an attempt's name, status, expiration or visibility.
@@ -384,10 +400,14 @@ def update_verification_attempt(
             callbacks naming the old one still find it.
         changed_by: The user responsible for the change, kept in the audit trail.
         reason: Why, kept in the audit trail (at most 100 characters).
+        expected_status: Change the attempt only if its status is this one (or one of these), checked
+            under the row lock: a decision taken on what the caller read earlier (a reviewer's queue)
+            is refused when someone changed the attempt meanwhile. None (the default) checks nothing.
 
     Raises:
         VerificationAttemptNotFound: no attempt has this id.
-        VerificationAttemptInvalidStatus: ``status`` is not a valid status.
+        VerificationAttemptStatusChanged: the attempt's status is not ``expected_status``; nothing changed.
+        VerificationAttemptInvalidStatus: ``status`` (or one of ``expected_status``) is not a valid status.
         VerificationAttemptInvalidTransition: the attempt's status cannot move to ``status``.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
         VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive, not a datetime, or out of
@@ -411,6 +431,7 @@ def update_verification_attempt(
     if new_external_id == "":
         raise VerificationAttemptInvalidField("external_id cannot be cleared: pass a non-blank reference.")
     reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
+    expected_statuses = _validate_expected_statuses(expected_status)
 
     platform_model = platform_mirror.get_mirror_model()
     with transaction.atomic():
@@ -418,6 +439,12 @@ def update_verification_attempt(
             attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt_id)
         except VerificationAttempt.DoesNotExist:
             raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+        if expected_statuses is not None and attempt.status not in expected_statuses:
+            raise VerificationAttemptStatusChanged(
+                attempt_id=attempt_id,
+                current=attempt.status,
+                expected=tuple(status.value for status in expected_statuses),
+            )
 
         changed: list[str] = []
         entered: VerificationAttemptStatus | None = None
