@@ -50,6 +50,7 @@ from idv_core.providers import get_installed_providers
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus, can_transition
 
 __all__ = [
+    "EXPIRATION_LIMIT",
     "PROVIDER_ATTEMPTS_CHUNK_SIZE",
     "UNSET",
     "VERIFIED_USER_IDS_CHUNK_SIZE",
