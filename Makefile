@@ -38,13 +38,16 @@ $(ISTAMP): $(STAMP) requirements/integration.txt
 
 requirements-integration: $(ISTAMP) ## add the MariaDB and Redis clients (needs default-libmysqlclient-dev, pkg-config)
 
-# The test provider is a real distribution, pip-installed into its own folder that only the tests put on
-# sys.path (pytest's pythonpath), so the demo never sees it.
-$(TEST_PLUGINS)/.installed: $(STAMP) $(shell find tests/test_provider -name '*.py' -o -name 'setup.cfg' 2>/dev/null)
+# The test providers are real distributions (tests/test_provider: providers written with the SDK;
+# tests/broken_providers: entry points that fail to load on purpose), pip-installed into their own folder
+# that only the tests put on sys.path (pytest's pythonpath), so the demo never sees them.
+TEST_DISTRIBUTIONS := tests/test_provider tests/broken_providers
+
+$(TEST_PLUGINS)/.installed: $(STAMP) $(shell find $(TEST_DISTRIBUTIONS) -name '*.py' -o -name 'setup.cfg' 2>/dev/null)
 	rm -rf $(TEST_PLUGINS)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
-		--target $(TEST_PLUGINS) ./tests/test_provider
-	rm -rf tests/test_provider/build
+		--target $(TEST_PLUGINS) $(addprefix ./,$(TEST_DISTRIBUTIONS))
+	rm -rf $(addsuffix /build,$(TEST_DISTRIBUTIONS))
 	touch $@
 
 test-plugins: $(TEST_PLUGINS)/.installed
@@ -70,8 +73,8 @@ test-minimum: ## run the default and LMS-mode suites on the dependency floors (r
 	$(MIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
 		-e . $(addprefix -e ./,$(PROVIDERS))
 	$(MIN_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
-		--target $(MIN_PLUGINS) ./tests/test_provider
-	rm -rf tests/test_provider/build
+		--target $(MIN_PLUGINS) $(addprefix ./,$(TEST_DISTRIBUTIONS))
+	rm -rf $(addsuffix /build,$(TEST_DISTRIBUTIONS))
 	$(MIN_VENV)/bin/python -m pip check
 	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q
 	$(MIN_VENV)/bin/pytest -o pythonpath=". $(MIN_PLUGINS)" -p no:cacheprovider --no-cov -q --ds=tests.settings_lms tests/lms
@@ -152,7 +155,7 @@ format: $(STAMP) ## format and auto-fix with ruff
 	$(BIN)/ruff check --fix .
 
 quality: lint test-plugins ## every static check: ruff, import contracts, Django checks, migrations, PII annotations
-	PYTHONPATH=.:tests/test_provider $(BIN)/lint-imports
+	PYTHONPATH=.:tests/test_provider:tests/broken_providers $(BIN)/lint-imports
 	@# The test host warns (idv_core.W001) about its deliberately broken test providers: fail on errors only.
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin check --fail-level ERROR
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin makemigrations --check --dry-run

@@ -7,7 +7,7 @@ Write side: :func:`create_verification_attempt`, :func:`update_verification_atte
 Read side: :func:`is_user_verified`, :func:`get_verified_user_ids`, :func:`get_user_verification_status`,
 :func:`get_verification_attempt`, :func:`get_verification_attempt_by_external_id`,
 :func:`get_verification_attempt_by_platform_id`, :func:`get_verification_attempt_from_event`,
-:func:`get_verification_attempts`, :func:`get_verify_url`.
+:func:`get_verification_attempts`, :func:`get_verification_attempts_by_id`, :func:`get_verify_url`.
 
 Everything returned is plain immutable data (``idv_core.data``), never a model instance. A rejected call
 raises one of ``idv_core.exceptions``, changes nothing and sends no event. Verified names are PII: no
@@ -19,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import unicodedata
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Collection, Iterable, Iterator
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, Literal
 
@@ -33,7 +33,7 @@ from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
 from idv_core import events, outbox, platform_mirror, platform_reads
-from idv_core.conf import idv_setting
+from idv_core.conf import EXPIRATION_FLOOR, EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
     VerificationAttemptAlreadyExists,
@@ -43,12 +43,14 @@ from idv_core.exceptions import (
     VerificationAttemptInvalidStatus,
     VerificationAttemptInvalidTransition,
     VerificationAttemptNotFound,
+    VerificationAttemptStatusChanged,
 )
 from idv_core.models import EXTERNAL_ID_MAX_LENGTH, NAME_MAX_LENGTH, PROVIDER_MAX_LENGTH, VerificationAttempt
 from idv_core.providers import get_installed_providers
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus, can_transition
 
 __all__ = [
+    "EXPIRATION_LIMIT",
     "PROVIDER_ATTEMPTS_CHUNK_SIZE",
     "UNSET",
     "VERIFIED_USER_IDS_CHUNK_SIZE",
@@ -59,6 +61,7 @@ __all__ = [
     "get_verification_attempt_by_platform_id",
     "get_verification_attempt_from_event",
     "get_verification_attempts",
+    "get_verification_attempts_by_id",
     "get_verified_user_ids",
     "get_verify_url",
     "is_user_verified",
@@ -143,7 +146,24 @@ def _validate_expiration(expiration: object) -> datetime | None:
             "The expiration must be timezone-aware (for example datetime(..., tzinfo=UTC)); "
             "got a naive datetime."
         )
+    if not EXPIRATION_FLOOR <= expiration < EXPIRATION_LIMIT:
+        # Saving it would convert it to UTC, which overflows near the ends of what datetime holds.
+        raise VerificationAttemptInvalidExpiration(
+            f"The expiration must be from {EXPIRATION_FLOOR.isoformat()} and before "
+            f"{EXPIRATION_LIMIT.isoformat()}: other dates do not fit every time zone and database."
+        )
     return expiration
+
+
+def _validate_expected_statuses(expected: object) -> tuple[VerificationAttemptStatus, ...] | None:
+    if expected is None:
+        return None
+    statuses = (expected,) if isinstance(expected, str) else expected
+    if not isinstance(statuses, Collection) or not statuses:
+        raise VerificationAttemptInvalidField(
+            f"expected_status must be a status or a non-empty collection of statuses, not {expected!r}."
+        )
+    return tuple(_validate_status(status) for status in statuses)
 
 
 def _validate_flag(value: object) -> bool:
@@ -192,7 +212,15 @@ def _user_id(user: object) -> int:
 
 
 def _default_expiration() -> datetime:
-    return timezone.now() + timedelta(days=idv_setting("IDV_DAYS_GOOD_FOR"))
+    days = idv_setting("IDV_DAYS_GOOD_FOR")
+    expiration = expiration_after_days(timezone.now(), days)
+    if expiration is None:
+        raise VerificationAttemptInvalidExpiration(
+            f"IDV_DAYS_GOOD_FOR is {days!r}: the default expiration would be after "
+            f"{EXPIRATION_LIMIT:%Y-%m-%d}, later than any date idv_core stores. Lower it (manage.py check "
+            "reports it as idv_core.E001), or give an expiration."
+        )
+    return expiration
 
 
 def _record_history_context(
@@ -282,7 +310,9 @@ def create_verification_attempt(
     Raises:
         VerificationAttemptInvalidStatus: ``status`` is not a valid status.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
-        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive, not a datetime, or out of
+            range (from 1000-01-01 and before 9999-12-31, UTC); or the attempt needs the default
+            expiration and ``IDV_DAYS_GOOD_FOR`` days from now is past that range.
         VerificationAttemptInvalidField: another argument has the wrong type or length.
         VerificationAttemptAlreadyExists: ``provider`` already has an attempt with ``external_id``.
     """
@@ -345,6 +375,10 @@ def update_verification_attempt(
     external_id: str | UnsetType = UNSET,
     changed_by: AbstractBaseUser | None = None,
     reason: str = "",
+    expected_status: VerificationAttemptStatus
+    | str
+    | Collection[VerificationAttemptStatus | str]
+    | None = None,
 ) -> None:
     """
     Change an attempt's name, status, expiration or visibility.
@@ -368,13 +402,19 @@ def update_verification_attempt(
             callbacks naming the old one still find it.
         changed_by: The user responsible for the change, kept in the audit trail.
         reason: Why, kept in the audit trail (at most 100 characters).
+        expected_status: Change the attempt only if its status is this one (or one of these), checked
+            under the row lock: a decision taken on what the caller read earlier (a reviewer's queue)
+            is refused when someone changed the attempt meanwhile. None (the default) checks nothing.
 
     Raises:
         VerificationAttemptNotFound: no attempt has this id.
-        VerificationAttemptInvalidStatus: ``status`` is not a valid status.
+        VerificationAttemptStatusChanged: the attempt's status is not ``expected_status``; nothing changed.
+        VerificationAttemptInvalidStatus: ``status`` (or one of ``expected_status``) is not a valid status.
         VerificationAttemptInvalidTransition: the attempt's status cannot move to ``status``.
         VerificationAttemptInvalidName: ``name`` is blank, too long or not a string.
-        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive or not a datetime.
+        VerificationAttemptInvalidExpiration: ``expiration_datetime`` is naive, not a datetime, or out of
+            range (from 1000-01-01 and before 9999-12-31, UTC); or the attempt needs the default
+            expiration and ``IDV_DAYS_GOOD_FOR`` days from now is past that range.
         VerificationAttemptInvalidField: another argument has the wrong type or length, or
             ``external_id`` would replace the attempt's existing reference.
         VerificationAttemptAlreadyExists: the attempt's provider already has another attempt with
@@ -393,6 +433,7 @@ def update_verification_attempt(
     if new_external_id == "":
         raise VerificationAttemptInvalidField("external_id cannot be cleared: pass a non-blank reference.")
     reason = _validate_text("reason", reason, CHANGE_REASON_MAX_LENGTH)
+    expected_statuses = _validate_expected_statuses(expected_status)
 
     platform_model = platform_mirror.get_mirror_model()
     with transaction.atomic():
@@ -400,6 +441,12 @@ def update_verification_attempt(
             attempt = VerificationAttempt.objects.select_for_update().get(pk=attempt_id)
         except VerificationAttempt.DoesNotExist:
             raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+        if expected_statuses is not None and attempt.status not in expected_statuses:
+            raise VerificationAttemptStatusChanged(
+                attempt_id=attempt_id,
+                current=attempt.status,
+                expected=tuple(status.value for status in expected_statuses),
+            )
 
         changed: list[str] = []
         entered: VerificationAttemptStatus | None = None
@@ -498,6 +545,26 @@ def get_verification_attempt(attempt_id: int) -> VerificationAttemptRecord:
         return _to_record(VerificationAttempt.objects.get(pk=attempt_id))
     except VerificationAttempt.DoesNotExist:
         raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+
+
+def get_verification_attempts_by_id(attempt_ids: Iterable[int]) -> dict[int, VerificationAttemptRecord]:
+    """
+    Return the attempts with the given ids, by id, in one query per 1,000 ids (a page of an admin list
+    that shows each row's attempt reads them all at once, not one query per row).
+
+    Ids no attempt has are left out of the result.
+
+    Raises:
+        VerificationAttemptInvalidField: an id is not an integer.
+    """
+    wanted = sorted({_validate_attempt_id(attempt_id) for attempt_id in attempt_ids})
+    found: dict[int, VerificationAttemptRecord] = {}
+    for start in range(0, len(wanted), VERIFIED_USER_IDS_CHUNK_SIZE):
+        chunk = wanted[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
+        found.update(
+            (attempt.pk, _to_record(attempt)) for attempt in VerificationAttempt.objects.filter(pk__in=chunk)
+        )
+    return found
 
 
 def get_verification_attempt_by_external_id(provider: str, external_id: str) -> VerificationAttemptRecord:

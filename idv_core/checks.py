@@ -14,9 +14,10 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils import timezone
 
 from idv_core import outbox, platform_mirror
-from idv_core.conf import idv_setting
+from idv_core.conf import EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.providers import get_enabled_providers, get_installed_providers, get_provider_load_errors
 
 
@@ -27,6 +28,16 @@ def _check_settings() -> list[CheckMessage]:
         messages.append(
             Error(
                 f"IDV_DAYS_GOOD_FOR must be a positive whole number of days, not {days!r}.",
+                hint="Set it to the number of days an approval lasts, e.g. 365.",
+                id="idv_core.E001",
+            )
+        )
+    elif expiration_after_days(timezone.now(), days) is None:
+        # Every approval without an expiration would fail: its expiration cannot be stored.
+        messages.append(
+            Error(
+                f"IDV_DAYS_GOOD_FOR is {days}: an approval given today would expire after "
+                f"{EXPIRATION_LIMIT:%Y-%m-%d}, later than any date idv_core stores.",
                 hint="Set it to the number of days an approval lasts, e.g. 365.",
                 id="idv_core.E001",
             )

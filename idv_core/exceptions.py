@@ -64,6 +64,23 @@ class VerificationAttemptInvalidTransition(ValueError):
         )
 
 
+class VerificationAttemptStatusChanged(ValueError):
+    """
+    The attempt's status, read under the row lock, is not one the caller expected (``expected_status`` of
+    ``update_verification_attempt``): it changed since the caller looked, for instance because another
+    reviewer decided first. Nothing was changed.
+    """
+
+    def __init__(self, *, attempt_id: int, current: str, expected: tuple[str, ...]) -> None:
+        self.attempt_id = attempt_id
+        self.current = current
+        self.expected = expected
+        super().__init__(
+            f"Verification attempt {attempt_id} is {current!r}, not {' or '.join(map(repr, expected))} "
+            "as expected: it changed meanwhile. Nothing was changed."
+        )
+
+
 class VerificationAttemptInvalidName(ValueError):
     """
     The name to verify is blank, too long, not a string, or has control characters or a lone surrogate.
@@ -73,7 +90,11 @@ class VerificationAttemptInvalidName(ValueError):
 
 
 class VerificationAttemptInvalidExpiration(ValueError):
-    """The expiration is not a timezone-aware datetime (or None)."""
+    """
+    The expiration is not a timezone-aware datetime (or None), or is out of range: from 1000-01-01 and
+    before 9999-12-31 (UTC). Also raised for an approval that needs the default expiration when
+    ``IDV_DAYS_GOOD_FOR`` days from now is past that range (``manage.py check`` reports such a setting).
+    """
 
 
 class VerificationAttemptInvalidField(ValueError):

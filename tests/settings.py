@@ -1,5 +1,5 @@
 """
-Settings of the default test suite: SQLite in memory, idv_core and the test provider's app installed.
+Settings of the default test suite: SQLite in memory, idv_core and the providers' apps installed.
 
 The plugin settings are applied the way the LMS applies them (``plugin_settings``), after the host's.
 """
@@ -13,10 +13,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from jwt.algorithms import RSAAlgorithm
 
-if importlib.util.find_spec("idv_testprovider") is None or importlib.util.find_spec("idv_manual") is None:
+if any(
+    importlib.util.find_spec(package) is None
+    for package in ("idv_testprovider", "idv_brokenproviders", "idv_manual")
+):
     raise ImproperlyConfigured(
-        "The test provider or the provider distributions are not installed: run `make test`, which "
-        "pip-installs providers/* (editable) and tests/test_provider (into build/test-plugins)."
+        "The test providers or the provider distributions are not installed: run `make test`, which "
+        "pip-installs providers/* (editable), tests/test_provider and tests/broken_providers (into "
+        "build/test-plugins)."
     )
 
 SECRET_KEY = "insecure-test-only-key"
@@ -38,7 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "openedx_events",
     "idv_core",
-    "idv_testprovider",
+    # The test providers (tests/test_provider) have no Django app: the core mounts their URLs.
     # The provider distributions under providers/ (make test pip-installs them, editable).
     "social_django",
     "idv_manual",
@@ -93,7 +97,8 @@ JWT_AUTH = {
     "JWT_AUTH_HEADER_PREFIX": "JWT",
 }
 
-# The test provider is the default; "broken" (same distribution) fails to load on purpose.
+# The test provider is the default; "broken" and "notaprovider" (tests/broken_providers) fail to load
+# on purpose.
 IDV_ENABLED_PROVIDERS = None
 IDV_DEFAULT_PROVIDER = "testprovider"
 

@@ -1,5 +1,6 @@
 """manage.py check (idv_core's system checks) and manage.py idv_providers."""
 
+import itertools
 from io import StringIO
 
 import pytest
@@ -17,9 +18,9 @@ def _ids(messages):
 
 def test_load_errors_are_warnings_and_nothing_else_is_reported():
     # Only what the test distribution's broken entry points cause: another installed provider may add its own.
-    messages = [m for m in check_idv_configuration() if "openedx-idv-testprovider" in m.msg]
+    messages = [m for m in check_idv_configuration() if "openedx-idv-brokenproviders" in m.msg]
     assert _ids(messages) == ["idv_core.W001", "idv_core.W001"]
-    assert "'broken' (openedx-idv-testprovider 1.2.3) could not be loaded: ImportError" in messages[0].msg
+    assert "'broken' (openedx-idv-brokenproviders 1.2.3) could not be loaded: ImportError" in messages[0].msg
     assert not [m for m in check_idv_configuration() if m.level >= ERROR]
 
 
@@ -87,8 +88,8 @@ def test_idv_providers_lists_each_provider_with_distribution_version_and_flags(s
     assert "testprovider  [enabled, default]  openedx-idv-testprovider 1.2.3" in output
     assert "    start URL: /idv/testprovider/start" in output
     assert "problem: testprovider.W001: IDV_TESTPROVIDER_MISCONFIGURED is set." in output
-    assert "broken  [LOAD ERROR]  openedx-idv-testprovider 1.2.3" in output
-    assert "    error: ImportError: idv_testprovider.broken needs a module" in output
+    assert "broken  [LOAD ERROR]  openedx-idv-brokenproviders 1.2.3" in output
+    assert "    error: ImportError: idv_brokenproviders.broken needs a module" in output
     assert "IDV_DEFAULT_PROVIDER = 'testprovider'" in output
 
 
@@ -128,4 +129,8 @@ def test_an_enabled_provider_whose_django_app_is_missing_is_an_error(monkeypatch
 
 
 def test_idv_providers_shows_the_provider_s_django_app():
-    assert "    Django app: idv_testprovider (installed)" in _run_idv_providers()
+    # The manual provider has a Django app of its own (models, admin); the test providers have none.
+    output = _run_idv_providers()
+    assert "    Django app: idv_manual (installed)" in output
+    details = output.split("\ntestprovider  [", 1)[1].splitlines()[1:]
+    assert "Django app" not in "".join(itertools.takewhile(lambda line: line.startswith("    "), details))

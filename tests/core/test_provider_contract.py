@@ -164,7 +164,7 @@ class TestContractOnlyKeepsTheContract(ProviderContractTests):
 
 
 class TestTheTestProviderKeepsTheContract(ProviderContractTests):
-    """The kit's contract tests, on a provider with a Django app of its own (idv_testprovider)."""
+    """The kit's contract tests, on the test host's default provider (a form of its own, no Django app)."""
 
     provider_id = "testprovider"
     start_form_data = {"name": "Ada Lovelace", "phrase": "I am me"}

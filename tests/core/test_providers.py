@@ -39,17 +39,17 @@ def test_the_pip_installed_test_provider_is_discovered_with_its_distribution():
 def test_a_provider_that_fails_to_import_is_reported_and_isolated(caplog):
     with caplog.at_level(logging.ERROR, logger="idv_core.providers"):
         errors = {info.id: info for info in get_provider_load_errors()}
-    assert errors["broken"].error.startswith("ImportError: idv_testprovider.broken needs a module")
-    assert errors["broken"].distribution == "openedx-idv-testprovider"
+    assert errors["broken"].error.startswith("ImportError: idv_brokenproviders.broken needs a module")
+    assert errors["broken"].distribution == "openedx-idv-brokenproviders"
     assert errors["broken"].provider is None
-    assert "IDV provider 'broken' from openedx-idv-testprovider 1.2.3 could not be loaded" in caplog.text
+    assert "IDV provider 'broken' from openedx-idv-brokenproviders 1.2.3 could not be loaded" in caplog.text
     assert "testprovider" in get_installed_providers()
 
 
 def test_a_class_that_is_not_a_provider_is_refused():
     errors = {info.id: info.error for info in get_provider_load_errors()}
     assert errors["notaprovider"] == (
-        "TypeError: idv_testprovider.provider:NotAProvider is not a subclass of "
+        "TypeError: idv_brokenproviders.notaprovider:NotAProvider is not a subclass of "
         "idv_core.providers.IDVProvider"
     )
     assert "notaprovider" not in get_installed_providers()

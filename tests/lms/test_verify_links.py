@@ -19,13 +19,13 @@ def test_the_lms_verify_link_goes_to_the_default_provider_with_its_course():
     url = IDVerificationService.get_verify_location(COURSE_ID)
 
     parts = urlsplit(url)
-    assert parts.path == reverse("idv_testprovider:start")
+    assert parts.path == reverse("idv:testprovider:start")
     assert parse_qs(parts.query) == {"course_id": [COURSE_ID]}
 
 
 def test_the_lms_verify_link_without_a_course_is_the_start_url():
-    assert IDVerificationService.get_verify_location() == reverse("idv_testprovider:start")
-    assert XBlockVerificationService().reverify_url() == reverse("idv_testprovider:start")
+    assert IDVerificationService.get_verify_location() == reverse("idv:testprovider:start")
+    assert XBlockVerificationService().reverify_url() == reverse("idv:testprovider:start")
 
 
 def test_with_no_provider_enabled_the_lms_keeps_its_own_page(settings, fresh_provider_registry):

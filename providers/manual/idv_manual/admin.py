@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
@@ -147,6 +148,18 @@ class ManualReviewAdmin(ReviewPermissionMixin, admin.ModelAdmin):
         return record.expiration_datetime if record and record.expiration_datetime else "-"
 
 
+class QueueChangeList(ChangeList):
+    """The queue's list page: the attempts of the page's entries are read at once, not one per row."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        """Read the page, then its attempts through the core API (one query for the whole page)."""
+        super().get_results(request)
+        # Iterating fills the page's result cache, which the list template then iterates again.
+        records = api.get_verification_attempts_by_id(entry.attempt_id for entry in self.result_list)
+        for entry in self.result_list:
+            entry.attempt_record = records.get(entry.attempt_id)
+
+
 @admin.register(PendingAttempt)
 class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     """The review queue: pending attempts of any provider, approved or denied in bulk."""
@@ -155,7 +168,7 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     list_filter = ("provider",)
     search_fields = ("learner__username", "learner__email", "=attempt_id")
     list_select_related = ("learner",)
-    list_per_page = 50  # the verified name is read through the API, one query per row
+    list_per_page = 50
     readonly_fields = ("attempt_id", "learner", "provider", "pending_since", "verified_name")
     fields = readonly_fields
     actions = ("approve_selected", "deny_selected")
@@ -165,6 +178,10 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
         """Attempts enter the queue by becoming pending, never by hand."""
         return False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        """The list page reads its attempts in one query (:class:`QueueChangeList`)."""
+        return QueueChangeList
+
     def has_review_permission(self, request: HttpRequest) -> bool:
         """Who may run the approve and deny actions."""
         return _may_review(request)
@@ -172,7 +189,8 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     @admin.display(description="verified name")
     def verified_name(self, obj: PendingAttempt) -> str:
         """The name to check against the document (PII: shown to reviewers, never logged)."""
-        record = _attempt(obj.attempt_id)
+        # On the list page the attempt was read with the page's others; on an entry's page it is read here.
+        record = obj.attempt_record if hasattr(obj, "attempt_record") else _attempt(obj.attempt_id)
         return record.name if record else "(attempt deleted)"
 
     def get_search_results(

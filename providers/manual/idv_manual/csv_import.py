@@ -38,6 +38,7 @@ from django.utils import timezone
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import (
+    VerificationAttemptInvalidExpiration,
     VerificationAttemptInvalidName,
     VerificationAttemptInvalidTransition,
     VerificationAttemptNotFound,
@@ -50,6 +51,8 @@ from idv_manual.models import Decision
 CSV_HEADER: Final = ("user", "name", "expiration_date")
 #: How many usernames (or emails) one lookup query asks for: below SQLite's 999-parameter limit.
 USER_LOOKUP_CHUNK_SIZE: Final = 500
+#: The problem of a row whose expiration date cannot even be computed (the day after 9999-12-31).
+TOO_LATE: Final = "bad date: expiration_date is too far in the future (the latest date is 9999-12-29)"
 
 
 class CsvHeaderError(ValueError):
@@ -59,6 +62,20 @@ class CsvHeaderError(ValueError):
         shown = ",".join(found) if found else "an empty file"
         super().__init__(
             f"The CSV file must start with the header row {','.join(CSV_HEADER)!r}; found {shown!r}."
+        )
+
+
+class CsvFormatError(ValueError):
+    """
+    The file is not CSV the reader can parse (e.g. a field longer than its limit): nothing of it is
+    imported. The message names the row, never its content.
+    """
+
+    def __init__(self, *, number: int, error: csv.Error) -> None:
+        self.number = number
+        super().__init__(
+            f"row {number} cannot be read as CSV ({error}). Nothing was imported: fix the file and run it "
+            "again."
         )
 
 
@@ -98,25 +115,34 @@ def read_rows(stream: IO[str]) -> list[CsvRow]:
 
     Raises:
         CsvHeaderError: the first row is not ``user,name,expiration_date``.
+        CsvFormatError: a row cannot be parsed: a field longer than ``csv.field_size_limit()`` (128 KiB
+            by default, far above any name), for example.
     """
     reader = csv.reader(stream)
-    header = next(reader, None)
-    if header is None or tuple(cell.strip().lower() for cell in header) != CSV_HEADER:
-        raise CsvHeaderError(header)
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        padded = [*cells, "", "", ""]
-        rows.append(
-            CsvRow(
-                number=number,
-                user=padded[0].strip(),
-                name=padded[1],
-                expiration_date=padded[2].strip(),
-                columns=len(cells),
+    rows: list[CsvRow] = []
+    header: list[str] | None = None
+    number = 1  # the last row read: the header is row 1
+    try:
+        header = next(reader, None)
+        if header is None or tuple(cell.strip().lower() for cell in header) != CSV_HEADER:
+            raise CsvHeaderError(header)
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            padded = [*cells, "", "", ""]
+            rows.append(
+                CsvRow(
+                    number=number,
+                    user=padded[0].strip(),
+                    name=padded[1],
+                    expiration_date=padded[2].strip(),
+                    columns=len(cells),
+                )
             )
-        )
+    except csv.Error as error:
+        # The reader cannot go on reliably after an error (a quoted field may span lines): the file is
+        # refused as a whole, before anything of it is written. The failing row follows the last one read.
+        raise CsvFormatError(number=number + 1 if header is not None else 1, error=error) from None
     return rows
 
 
@@ -163,7 +189,8 @@ def parse_expiration(text: str) -> datetime | None:
     zone. A datetime without an offset is in the site's time zone too.
 
     Raises:
-        RowProblem: the text is neither an ISO 8601 date nor a datetime.
+        RowProblem: the text is neither an ISO 8601 date nor a datetime, or is too far in the future
+            (the core stores expirations before 9999-12-31).
     """
     if not text:
         return None
@@ -172,12 +199,14 @@ def parse_expiration(text: str) -> datetime | None:
             day = date.fromisoformat(text)
             return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
         moment = datetime.fromisoformat(text)
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    except OverflowError:  # the day after 9999-12-31, or a time zone's offset past datetime.max
+        raise RowProblem(TOO_LATE) from None
     except ValueError:
         raise RowProblem(
             "bad date: expiration_date must be an ISO 8601 date (2030-12-31) or datetime "
             "(2030-12-31T18:00:00+00:00), or blank"
         ) from None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _is_active(record: VerificationAttemptRecord, now: datetime) -> bool:
@@ -223,6 +252,8 @@ class ManualVerificationImport:
                     transaction.set_rollback(True)
         except VerificationAttemptInvalidName as error:
             raise RowProblem(f"invalid name: {error}") from None
+        except VerificationAttemptInvalidExpiration as error:
+            raise RowProblem(f"bad date: {error}") from None
         except (
             VerificationAttemptInvalidTransition,
             reviews.AttemptNotReviewable,

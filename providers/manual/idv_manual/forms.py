@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
+from idv_core import api
 from idv_manual.models import REASON_MAX_LENGTH, Decision, ManualReview
 
 #: idv_core's limit on a verified name, checked here so that staff see it as a form error.
@@ -98,6 +99,11 @@ class ManualVerificationForm(forms.ModelForm):
                 self.add_error("expiration_datetime", "Only an approval expires: leave this blank.")
             elif expiration <= timezone.now():
                 self.add_error("expiration_datetime", "The expiration is in the past.")
+            elif expiration >= api.EXPIRATION_LIMIT:
+                self.add_error(
+                    "expiration_datetime",
+                    f"The expiration must be before {api.EXPIRATION_LIMIT:%Y-%m-%d %H:%M} (UTC).",
+                )
         return cleaned
 
 

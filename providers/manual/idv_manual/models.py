@@ -95,6 +95,9 @@ class PendingAttempt(models.Model):
     class Meta:
         verbose_name = "pending attempt"
         ordering = ("pending_since", "attempt_id")
+        # The queue's admin list reads a page in this order: with the index, MySQL reads the page's rows
+        # in index order instead of sorting the whole queue (a filesort) for every page.
+        indexes = [models.Index(fields=["pending_since", "attempt_id"], name="idv_manual_queue_order")]
         default_permissions = ()
 
     def __str__(self) -> str:

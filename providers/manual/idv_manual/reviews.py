@@ -16,6 +16,7 @@ from django.db import transaction
 
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
+from idv_core.exceptions import VerificationAttemptStatusChanged
 from idv_core.statuses import VerificationAttemptStatus
 from idv_manual.models import Decision, ManualReview, PendingAttempt
 
@@ -115,6 +116,10 @@ def decide_attempt(
     """
     Approve or deny an existing attempt (of any provider) and record the review.
 
+    The attempt's status is checked under its row lock (``expected_status`` of the core's update): of two
+    reviewers deciding the same attempt at once, the second finds it decided and is refused, so an
+    attempt gets one decision and one review record, never an approval then a revocation nobody meant.
+
     Args:
         attempt_id: The attempt to decide.
         status: ``approved`` or ``denied``.
@@ -127,7 +132,8 @@ def decide_attempt(
 
     Raises:
         ReasonRequired: a denial without a reason.
-        AttemptNotReviewable: the attempt is not in one of ``from_statuses`` (decided meanwhile).
+        AttemptNotReviewable: the attempt is not in one of ``from_statuses`` (decided meanwhile); nothing
+            was written.
         idv_core.exceptions.VerificationAttemptNotFound: no attempt has this id.
         idv_core.exceptions.VerificationAttemptInvalidTransition: the attempt changed under us.
     """
@@ -135,17 +141,21 @@ def decide_attempt(
     _require_reason(decision, reason)
     allowed = tuple(str(value) for value in from_statuses)
     with transaction.atomic():
-        record = api.get_verification_attempt(attempt_id)
-        if record.status not in allowed:
-            raise AttemptNotReviewable(attempt_id=attempt_id, current=str(record.status), allowed=allowed)
-        api.update_verification_attempt(
-            attempt_id,
-            name=api.UNSET if name is None else name,
-            status=decision.value,
-            expiration_datetime=api.UNSET if expiration_datetime is None else expiration_datetime,
-            changed_by=reviewer,
-            reason=reason,
-        )
+        try:
+            api.update_verification_attempt(
+                attempt_id,
+                name=api.UNSET if name is None else name,
+                status=decision.value,
+                expiration_datetime=api.UNSET if expiration_datetime is None else expiration_datetime,
+                changed_by=reviewer,
+                reason=reason,
+                expected_status=allowed,
+            )
+        except VerificationAttemptStatusChanged as changed:
+            raise AttemptNotReviewable(
+                attempt_id=attempt_id, current=changed.current, allowed=allowed
+            ) from None
+        record = api.get_verification_attempt(attempt_id)  # read after the lock: it is ours until commit
         # The DENIED/APPROVED event removes it too (after commit); doing it here keeps the queue right
         # even where a host turned the events off.
         PendingAttempt.objects.filter(attempt_id=attempt_id).delete()

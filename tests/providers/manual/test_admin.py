@@ -92,6 +92,23 @@ def test_add_form_without_expiration_uses_the_site_default(reviewer_client, user
     assert timedelta(days=9) < attempt.expiration_datetime - datetime.now(tz=UTC) <= timedelta(days=10)
 
 
+def test_an_expiration_past_what_the_core_stores_is_a_form_error(reviewer_client, user):
+    response = reviewer_client.post(
+        REVIEWS + "add/",
+        {
+            "user": user.username,
+            "name": "Ada",
+            "decision": "approved",
+            "expiration_datetime_0": "9999-12-31",
+            "expiration_datetime_1": "23:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "The expiration must be before 9999-12-31 00:00 (UTC)." in response.content.decode()
+    assert api.get_verification_attempts(user) == []
+    assert ManualReview.objects.count() == 0
+
+
 def test_a_denial_without_a_reason_is_refused(reviewer_client, user, signals):
     response = reviewer_client.post(
         REVIEWS + "add/", {"user": user.username, "name": "Ada", "decision": "denied"}

@@ -251,6 +251,46 @@ def test_the_reviewer_must_exist_and_have_the_permission(run, make_user, user):
     assert "skipped 1" in out
 
 
+def test_a_field_longer_than_the_csv_reader_takes_refuses_the_file_and_writes_nothing(run, make_user):
+    first, second = make_user(), make_user()
+    huge = "A" * (128 * 1024 + 1)
+    text = HEADER + f"{first.username},Ada King,\n" + f'{second.username},"{huge}",\n'
+    with pytest.raises(CommandError) as refused:
+        run(text)
+    assert str(refused.value) == (
+        "row 3 cannot be read as CSV (field larger than field limit (131072)). Nothing was imported: fix "
+        "the file and run it again."
+    )
+    assert api.get_verification_attempts(first) == api.get_verification_attempts(second) == []
+    assert ManualReview.objects.count() == 0
+
+
+def test_an_oversized_header_is_row_1(run):
+    with pytest.raises(CommandError, match=r"^row 1 cannot be read as CSV \(field larger than field limit"):
+        run("user," + "x" * (128 * 1024 + 1) + ",expiration_date\n")
+
+
+@pytest.mark.parametrize(
+    ("expiration", "problem"),
+    [
+        ("9999-12-31", "bad date: expiration_date is too far in the future (the latest date is 9999-12-29)"),
+        (
+            "9999-12-31T23:30:00-05:00",
+            "bad date: The expiration must be from 1000-01-01T00:00:00+00:00 and before "
+            "9999-12-31T00:00:00+00:00: other dates do not fit every time zone and database.",
+        ),
+    ],
+)
+def test_an_expiration_too_far_in_the_future_is_a_row_problem(run, make_user, signals, expiration, problem):
+    late, fine = make_user(), make_user()
+    out, err = run(HEADER + f"{late.username},Ada King,{expiration}\n" + f"{fine.username},Mary Shelley,\n")
+    assert out.strip() == "created 1, updated 0, skipped 0, failed 1 (of 2 rows)."
+    assert err.strip() == f"row 2: {problem}"
+    assert api.get_verification_attempts(late) == []
+    assert [record.status for record in api.get_verification_attempts(fine)] == ["approved"]
+    assert ManualReview.objects.count() == 1
+
+
 def test_a_missing_file_is_a_clear_error(reviewer):
     with pytest.raises(CommandError, match=r"Cannot read /nonexistent/file\.csv"):
         call_command(

@@ -1,7 +1,9 @@
 """
-A small but real provider, pip-installed in the test environment only.
+Two small but real providers, written with the provider SDK alone and pip-installed in the test environment
+only (``make test-plugins``): ``testprovider`` (the test host's default) and ``contractonly``.
 
-It verifies a learner who types the confirmation phrase: the start page creates a ``created`` attempt
-through ``idv_core.api`` and the form moves it to ``pending`` or ``approved``. It uses only the public
-core modules, like any provider.
+Neither has a Django app, a URLconf or a settings module: the core mounts their ``urlpatterns`` under
+``/idv/<id>/`` and reads their ``settings_defaults``. They use only the public core modules, like any
+provider. The entry points that fail to load on purpose are in their own distribution
+(``tests/broken_providers``).
 """

@@ -20,6 +20,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from idv_manual.csv_import import (
+    CsvFormatError,
     CsvHeaderError,
     ManualVerificationImport,
     Outcome,
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {options['file']}: {error.strerror or error}.") from None
         except UnicodeDecodeError:
             raise CommandError(f"{options['file']} is not UTF-8 text.") from None
-        except CsvHeaderError as error:
+        except (CsvHeaderError, CsvFormatError) as error:
             raise CommandError(str(error)) from None
 
         users = resolve_users(row.user for row in rows)
