@@ -20,7 +20,7 @@ from django.utils import timezone
 from idv_core import api
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import PersonaClient, PersonaError
-from idv_persona.inquiries import PROVIDER_ID, InquiryUpdate, apply_inquiry_status
+from idv_persona.inquiries import InquiryUpdate, apply_inquiry_status, persona_provider
 
 UNFINISHED = [VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING]
 
@@ -65,7 +65,7 @@ class Command(BaseCommand):
 
         fetched = 0
         for attempt in api.iter_provider_verification_attempts(
-            PROVIDER_ID, UNFINISHED, changed_before=cutoff
+            persona_provider().id, UNFINISHED, changed_before=cutoff
         ):
             if not attempt.external_id:
                 count("no inquiry")
