@@ -8,5 +8,5 @@ urlpatterns = [
     path("", include(("idv_core.urls", "idv_core"), namespace="idv")),
     path("", include(("idv_testprovider.urls", "idv_testprovider"), namespace="idv_testprovider")),
     # The local Persona simulator (development and tests only).
-    path("persona-simulator/", include("idv_persona.simulator.urls")),
+    path("persona-simulator/", include("idv_persona_simulator.urls")),
 ]

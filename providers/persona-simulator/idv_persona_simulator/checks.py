@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from idv_persona.simulator.conf import simulator_setting
-from idv_persona.simulator.delivery import WebhookURLRefused, require_local_url
+from idv_persona_simulator.conf import simulator_setting
+from idv_persona_simulator.delivery import WebhookURLRefused, require_local_url
 
 
 @register()
@@ -32,7 +32,7 @@ def check_simulator(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     if not settings.DEBUG:
         messages.append(
             Warning(
-                "The Persona simulator (idv_persona.simulator) is installed in a site with DEBUG off.",
+                "The Persona simulator (idv_persona_simulator) is installed in a site with DEBUG off.",
                 hint="It is for development and tests only: remove it from INSTALLED_APPS in production.",
                 id="idv_persona_simulator.W001",
             )

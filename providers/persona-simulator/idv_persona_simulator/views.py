@@ -22,10 +22,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from idv_persona.simulator import control, flow
-from idv_persona.simulator.conf import LOCAL_HOSTS, simulator_setting
-from idv_persona.simulator.delivery import WebhookURLRefused, dispatcher
-from idv_persona.simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry
+from idv_persona_simulator import control, flow
+from idv_persona_simulator.conf import LOCAL_HOSTS, simulator_setting
+from idv_persona_simulator.delivery import WebhookURLRefused, dispatcher
+from idv_persona_simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry
 
 TEMPLATES = "idv_persona_simulator"
 # Shown in the name fields when the host prefilled none: the name "read from the ID document".
