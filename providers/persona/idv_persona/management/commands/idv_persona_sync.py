@@ -56,7 +56,13 @@ class Command(BaseCommand):
         minutes, limit, dry_run = options["older_than_minutes"], options["limit"], options["dry_run"]
         if minutes < 0 or limit <= 0:
             raise CommandError("--older-than-minutes must be >= 0 and --limit > 0.")
-        cutoff = timezone.now() - timedelta(minutes=minutes)
+        try:
+            cutoff = timezone.now() - timedelta(minutes=minutes)
+        except OverflowError:
+            raise CommandError(
+                f"--older-than-minutes {minutes} is out of range: that many minutes ago is before the "
+                "year 1. Use a smaller number (525600 is a year)."
+            ) from None
         client = PersonaClient()
         counts: dict[str, int] = {}
 
