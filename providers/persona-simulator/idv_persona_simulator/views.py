@@ -98,6 +98,21 @@ def _refused_to_others(request: HttpRequest, inquiry: SimulatedInquiry) -> HttpR
     return None
 
 
+def _open_inquiry(request: HttpRequest, inquiry_id: str) -> tuple[SimulatedInquiry, str] | HttpResponse:
+    """
+    In the caller's transaction: the inquiry, locked, and the session token this browser shows (the
+    ``session-token`` parameter, else its cookie); or the answer refusing it (unknown, another learner's).
+    """
+    inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+    if inquiry is None:
+        return _not_found(request)
+    refused = _refused_to_others(request, inquiry)
+    if refused is not None:
+        return refused
+    params = request.POST if request.method == "POST" else request.GET
+    return inquiry, params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """The hosted flow: open it (GET) or apply the person's choice (POST)."""
@@ -117,13 +132,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         emitted: list[SimulatedEvent] = []
         with transaction.atomic():
-            inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
-            if inquiry is None:
-                return _not_found(request)
-            refused = _refused_to_others(request, inquiry)
-            if refused is not None:
-                return refused
-            token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+            opened = _open_inquiry(request, inquiry_id)
+            if isinstance(opened, HttpResponse):
+                return opened
+            inquiry, token = opened
             response = _finish(request, inquiry, token, redirect_uri, emitted)
         # Committed, so the events are queued: give the site a moment to hear the result before the person
         # gets back to it (outside the transaction: the receiver never waits for the simulator's lock).
@@ -132,13 +144,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         return response
     with transaction.atomic():
-        inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
-        if inquiry is None:
-            return _not_found(request)
-        refused = _refused_to_others(request, inquiry)
-        if refused is not None:
-            return refused
-        token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+        opened = _open_inquiry(request, inquiry_id)
+        if isinstance(opened, HttpResponse):
+            return opened
+        inquiry, token = opened
         if inquiry.status == InquiryStatus.CREATED:
             # Anyone with the link may open a new inquiry; from then on it needs this session.
             flow.start(inquiry)
