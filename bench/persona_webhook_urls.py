@@ -1,8 +1,7 @@
-"""URLs of the benchmark host of ``python -m bench.persona_webhook``: the core's and Persona's."""
+"""URLs of the benchmark host of ``python -m bench.persona_webhook``: the core's, which mount Persona's."""
 
 from django.urls import include, path
 
 urlpatterns = [
     path("", include(("idv_core.urls", "idv_core"), namespace="idv")),
-    path("", include("idv_persona.urls", namespace="idv_persona")),
 ]

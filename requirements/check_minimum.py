@@ -6,7 +6,7 @@ Standard library only (``packaging`` is used when importable, else a small fallb
 
     python3 requirements/check_minimum.py
 
-It reads the direct requirements of our four distributions (requirements/base.in, the install_requires
+It reads the direct requirements of our distributions (requirements/base.in, the install_requires
 of providers/*/setup.cfg, and the extras_require of setup.py) and fails (exit 1) when:
 
 * a direct requirement has no ``>=`` floor (base.in and providers' setup.cfg), or no pin in minimum.txt;
@@ -31,7 +31,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OUR_DISTRIBUTIONS = {"openedx-idv", "openedx-idv-manual", "openedx-idv-sso", "openedx-idv-persona"}
+OUR_DISTRIBUTIONS = {
+    "openedx-idv",
+    "openedx-idv-manual",
+    "openedx-idv-sso",
+    "openedx-idv-persona",
+    "openedx-idv-persona-simulator",
+}
 LMS_FILES = ("lms-ulmo.txt", "lms-verawood.txt")
 
 # ---------------------------------------------------------------------------------------------------

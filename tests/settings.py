@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "idv_sso",
     "idv_persona",
     # The local Persona simulator (development and tests only; never in production).
-    "idv_persona.simulator",
+    "idv_persona_simulator",
 ]
 
 MIDDLEWARE = [

@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "social_django",
     "demo_site",
     # The local Persona simulator (API, hosted flow, webhooks) at /persona-simulator/: development only.
-    "idv_persona.simulator",
+    "idv_persona_simulator",
     # The plugin apps, as in the LMS: idv_core, edx_name_affirmation, edx_toggles, and any provider installed.
     *get_plugin_apps("lms.djangoapp"),
 ]

@@ -20,6 +20,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # The local Persona simulator that plays Persona in the demo (never mount it in production).
-    path("persona-simulator/", include("idv_persona.simulator.urls")),
+    path("persona-simulator/", include("idv_persona_simulator.urls")),
     *get_plugin_url_patterns(PROJECT_TYPE),
 ]

@@ -1,14 +1,12 @@
 """
 idv_persona as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point).
 
-``pip install openedx-idv-persona`` is all the LMS needs: edx-django-utils adds the app, mounts its URLs at
-the root (``/idv/persona/...``) and applies its plugin settings (``idv_persona.settings.common``).
+``pip install openedx-idv-persona`` is all the LMS needs: edx-django-utils adds the app (its models, admin,
+templates and command); its URLs and its setting are the provider's (``idv_persona.provider``), mounted
+and read by the core.
 """
 
 from django.apps import AppConfig
-from edx_django_utils.plugins.constants import PluginSettings, PluginURLs
-
-_PROJECT_TYPE = "lms.djangoapp"
 
 
 class IdvPersonaConfig(AppConfig):
@@ -19,17 +17,6 @@ class IdvPersonaConfig(AppConfig):
     verbose_name = "Identity verification: persona"
     default_auto_field = "django.db.models.BigAutoField"
 
-    plugin_app = {
-        PluginURLs.CONFIG: {
-            _PROJECT_TYPE: {
-                PluginURLs.NAMESPACE: "idv_persona",
-                PluginURLs.REGEX: r"^",
-                PluginURLs.RELATIVE_PATH: "urls",
-            },
-        },
-        PluginSettings.CONFIG: {
-            _PROJECT_TYPE: {
-                "common": {PluginSettings.RELATIVE_PATH: "settings.common"},
-            },
-        },
-    }
+    # A plugin app for its models, admin, templates and command only (the LMS installs an app only when it
+    # declares plugin_app): its URLs and its setting are the provider's, mounted and read by the core.
+    plugin_app: dict = {}

@@ -23,8 +23,6 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from idv_persona.conf import persona_settings
-
 log = logging.getLogger(__name__)
 
 #: Retries after the first try (connection errors, read timeouts, 5xx answers).
@@ -126,7 +124,9 @@ class PersonaClient:
         api_root: str | None = None,
         timeout: float | None = None,
     ) -> None:
-        config = persona_settings()
+        from idv_persona.provider import PersonaProvider  # the provider's module imports this one
+
+        config = PersonaProvider.config()
         self.api_key = config["API_KEY"] if api_key is None else api_key
         self.api_root = str(config["API_ROOT"] if api_root is None else api_root).rstrip("/")
         self.timeout = float(config["TIMEOUT_SECONDS"] if timeout is None else timeout)

@@ -28,16 +28,13 @@ from django.utils import timezone
 from idv_core import api
 from idv_core.exceptions import VerificationAttemptInvalidName, VerificationAttemptInvalidTransition
 from idv_core.statuses import VerificationAttemptStatus, can_transition
-from idv_persona.conf import persona_setting
 from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
 
 if TYPE_CHECKING:
     from idv_persona.client import Inquiry
+    from idv_persona.provider import PersonaProvider
 
 log = logging.getLogger(__name__)
-
-#: The provider id (the entry point name); every attempt this provider writes carries it.
-PROVIDER_ID: Final = "persona"
 
 #: Persona inquiry status -> attempt status. None: nothing to change.
 INQUIRY_STATUS_TO_ATTEMPT_STATUS: Final[dict[str, VerificationAttemptStatus | None]] = {
@@ -109,6 +106,20 @@ class InquiryUpdate:
             verified_name=inquiry.verified_name,
             event_name=source,
         )
+
+
+def persona_provider() -> PersonaProvider:
+    """The Persona provider (the registry's instance), for code outside its views (the sync command)."""
+    from idv_persona.provider import PersonaProvider  # the provider's module imports this one
+
+    return PersonaProvider.get_instance()
+
+
+def persona_config() -> dict[str, Any]:
+    """``IDV_PERSONA`` with its defaults under the operator's keys (``PersonaProvider.config``)."""
+    from idv_persona.provider import PersonaProvider
+
+    return PersonaProvider.config()
 
 
 def clean_name(name: str) -> str:
@@ -184,7 +195,7 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
         return Outcome.STALE
     changes: dict[str, Any] = {"status": target}
     if target == VerificationAttemptStatus.APPROVED:
-        changes["expiration_datetime"] = timezone.now() + timedelta(days=persona_setting("DAYS_GOOD_FOR"))
+        changes["expiration_datetime"] = timezone.now() + timedelta(days=persona_config()["DAYS_GOOD_FOR"])
         name = clean_name(update.verified_name)
         if name:
             changes["name"] = name
@@ -212,9 +223,10 @@ def _remember(inquiry: PersonaInquiry, update: InquiryUpdate) -> None:
     inquiry.save(update_fields=["status", "last_event_at", "modified"])
 
 
-def retire_user_webhook_events(user_id: int) -> int:
+def retire_user_webhook_events(user_id: int, provider_id: str) -> int:
     """
-    Delete the webhook event records of ``user_id``'s inquiries (retirement); return how many.
+    Delete the webhook event records of ``user_id``'s inquiries (the attempts of provider ``provider_id``:
+    retirement); return how many.
 
     They hold Persona's event and inquiry ids, names of events and times, no name. The inquiry rows stay:
     they link an attempt to its inquiry, which the core's attempt keeps too (its external id), and they
@@ -223,7 +235,7 @@ def retire_user_webhook_events(user_id: int) -> int:
     inquiry_ids = [
         record.external_id
         for record in api.get_verification_attempts(user_id)
-        if record.provider == PROVIDER_ID
+        if record.provider == provider_id
     ]
     deleted, _by_model = PersonaWebhookEvent.objects.filter(inquiry_id__in=inquiry_ids).delete()
     return deleted

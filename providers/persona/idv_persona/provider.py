@@ -1,17 +1,27 @@
-"""The Persona provider's class, registered under ``openedx.idv_provider`` as ``persona``."""
+"""
+The Persona provider's class, registered under ``openedx.idv_provider`` as ``persona``: its URLs (mounted
+by the core at ``/idv/persona/...``), its one setting ``IDV_PERSONA`` and its checks.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
-from django.urls import reverse
+from django.urls import re_path
 
 from idv_core.providers import IDVProvider
-from idv_persona.conf import persona_settings
+from idv_persona import views
 from idv_persona.inquiries import retire_user_webhook_events
-from idv_persona.settings.common import DEFAULTS, SETTING_NAME
+
+#: The setting's name in the host's settings: one dict, its keys documented in ``settings_defaults``.
+SETTING_NAME = "IDV_PERSONA"
+#: Persona's production REST API root (``api.withpersona.com``; older docs use ``withpersona.com``).
+PERSONA_API_ROOT = "https://api.withpersona.com/api/v1"
+#: Persona's hosted flow, where learners are sent.
+PERSONA_HOSTED_FLOW_URL = "https://inquiry.withpersona.com/verify"
 
 _HINT = f"Set it in the {SETTING_NAME} dict; see the Persona provider's documentation."
 
@@ -39,20 +49,92 @@ class PersonaProvider(IDVProvider):
         "and a selfie. It usually takes a few minutes."
     )
     django_app = "idv_persona"
+    # /idv/persona/start, /idv/persona/return, /idv/persona/webhook. The trailing slash is optional, so that
+    # the webhook URL registered in Persona's dashboard works either way (a POST cannot follow APPEND_SLASH).
+    urlpatterns = [
+        re_path(r"^start/?$", views.start, name="start"),
+        re_path(r"^return/?$", views.persona_return, name="return"),
+        re_path(r"^webhook/?$", views.webhook, name="webhook"),
+    ]
+    settings_defaults = {
+        # IDV_PERSONA is one dict: the operator's keys win key by key, a missing key gets its default
+        # (read it with config(), never with setting()).
+        SETTING_NAME: {
+            # .. setting_name: IDV_PERSONA["API_KEY"]
+            # .. setting_default: "" (must be set)
+            # .. setting_description: The Persona API key (``persona_production_...`` or
+            #   ``persona_sandbox_...``) sent as ``Authorization: Bearer <key>`` to create, resume and
+            #   retrieve inquiries. A secret: keep it out of version control. ``manage.py check`` reports
+            #   persona.E002 when it is blank.
+            "API_KEY": "",
+            # .. setting_name: IDV_PERSONA["INQUIRY_TEMPLATE_ID"]
+            # .. setting_default: "" (must be set)
+            # .. setting_description: The id (``itmpl_...``) of the Persona inquiry template learners go
+            #   through. ``manage.py check`` reports persona.E003 when it is blank.
+            "INQUIRY_TEMPLATE_ID": "",
+            # .. setting_name: IDV_PERSONA["ENVIRONMENT_ID"]
+            # .. setting_default: "" (none)
+            # .. setting_description: Optional Persona environment id (``env_...``), sent with every new
+            #   inquiry when set. Blank means the API key's own environment.
+            "ENVIRONMENT_ID": "",
+            # .. setting_name: IDV_PERSONA["API_ROOT"]
+            # .. setting_default: "https://api.withpersona.com/api/v1"
+            # .. setting_description: The root URL of Persona's REST API. Change it only to point at the
+            #   Persona simulator in development (``<site>/persona-simulator/api/v1``).
+            "API_ROOT": PERSONA_API_ROOT,
+            # .. setting_name: IDV_PERSONA["HOSTED_FLOW_URL"]
+            # .. setting_default: "https://inquiry.withpersona.com/verify"
+            # .. setting_description: Where learners are sent to go through the inquiry (Persona's hosted
+            #   flow). Change it only to point at the Persona simulator (``<site>/persona-simulator/verify``).
+            "HOSTED_FLOW_URL": PERSONA_HOSTED_FLOW_URL,
+            # .. setting_name: IDV_PERSONA["WEBHOOK_SECRETS"]
+            # .. setting_default: [] (must be set)
+            # .. setting_description: The webhook secrets (``wbhsec_...``) a ``Persona-Signature`` may be made
+            #   with. A webhook is accepted when its signature matches any of them, so during a secret
+            #   rotation list the new secret and the old one, then drop the old one. With no secret every
+            #   webhook is refused (401); ``manage.py check`` reports persona.E004.
+            "WEBHOOK_SECRETS": [],
+            # .. setting_name: IDV_PERSONA["SIGNATURE_TOLERANCE_SECONDS"]
+            # .. setting_default: 300
+            # .. setting_description: How far (in seconds, either way) a webhook signature's timestamp may be
+            #   from this server's clock. Older (replayed) or future-dated signatures are refused with 401.
+            "SIGNATURE_TOLERANCE_SECONDS": 300,
+            # .. setting_name: IDV_PERSONA["DAYS_GOOD_FOR"]
+            # .. setting_default: 365
+            # .. setting_description: How many days an approval by Persona lasts: an attempt approved by
+            #   Persona expires this many days after the approval was recorded.
+            "DAYS_GOOD_FOR": 365,
+            # .. setting_name: IDV_PERSONA["TIMEOUT_SECONDS"]
+            # .. setting_default: 10
+            # .. setting_description: The timeout, in seconds, of each HTTP request to Persona's API
+            #   (connecting, and then waiting for the answer). Requests that fail to connect, time out or get
+            #   a 5xx answer are retried twice; the learner waits at most about three times this long.
+            "TIMEOUT_SECONDS": 10,
+        },
+    }
 
-    def get_start_url(self) -> str:
-        """The provider's start view, which creates (or resumes) the learner's Persona inquiry."""
-        return reverse("idv_persona:start")
+    @classmethod
+    def config(cls) -> dict[str, Any]:
+        """
+        Return ``IDV_PERSONA`` with the documented defaults under the operator's own keys.
+
+        An operator's key always wins; a missing key gets (a copy of) its default. A value that is not a
+        dict counts as empty here (``manage.py check`` reports it: persona.E001).
+        """
+        merged = copy.deepcopy(cls.settings_defaults[SETTING_NAME])
+        operator = cls.setting(SETTING_NAME)
+        if isinstance(operator, dict):
+            merged.update(operator)
+        return merged
 
     def retire_user(self, user_id: int) -> None:
         """Delete the webhook event records of the learner's inquiries (they hold Persona's ids)."""
-        retire_user_webhook_events(user_id)
+        retire_user_webhook_events(user_id, self.id)
 
     def check(self) -> list[CheckMessage]:
         """Report a missing or malformed ``IDV_PERSONA`` key (persona.E001 to persona.E007, W001)."""
-        from django.conf import settings
-
-        raw = getattr(settings, SETTING_NAME, None)
+        raw = self.setting(SETTING_NAME)
+        defaults = self.settings_defaults[SETTING_NAME]
         if raw is not None and not isinstance(raw, dict):
             return [
                 Error(
@@ -62,7 +144,7 @@ class PersonaProvider(IDVProvider):
                     id="persona.E001",
                 )
             ]
-        config = persona_settings()
+        config = self.config()
         messages: list[CheckMessage] = []
         for key, check_id in (("API_KEY", "persona.E002"), ("INQUIRY_TEMPLATE_ID", "persona.E003")):
             value = config[key]
@@ -90,7 +172,7 @@ class PersonaProvider(IDVProvider):
                 messages.append(
                     Error(
                         f'{SETTING_NAME}["{key}"] must be an http(s) URL.',
-                        hint=f"Leave it unset for Persona's own: {DEFAULTS[key]}.",
+                        hint=f"Leave it unset for Persona's own: {defaults[key]}.",
                         id="persona.E005",
                     )
                 )
@@ -104,7 +186,7 @@ class PersonaProvider(IDVProvider):
                 messages.append(
                     Error(
                         f'{SETTING_NAME}["{key}"] must be a positive {kind}, not {config[key]!r}.',
-                        hint=f"The default is {DEFAULTS[key]}.",
+                        hint=f"The default is {defaults[key]}.",
                         id="persona.E006",
                     )
                 )
@@ -117,12 +199,12 @@ class PersonaProvider(IDVProvider):
                     id="persona.E007",
                 )
             )
-        unknown = sorted(set(raw or {}) - set(DEFAULTS), key=str)
+        unknown = sorted(set(raw or {}) - set(defaults), key=str)
         if unknown:
             messages.append(
                 Warning(
                     f"{SETTING_NAME} has unknown keys: {', '.join(map(str, unknown))}.",
-                    hint=f"Known keys: {', '.join(DEFAULTS)}. A misspelt key is ignored.",
+                    hint=f"Known keys: {', '.join(defaults)}. A misspelt key is ignored.",
                     id="persona.W001",
                 )
             )

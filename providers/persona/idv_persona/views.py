@@ -23,11 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
-from idv_core.providers import enabled_provider_required, with_return_query
+from idv_core.providers import IDVProvider, open_while_disabled, with_return_query
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import Inquiry, PersonaClient, PersonaError, PersonaRequestRejected
-from idv_persona.conf import persona_settings
-from idv_persona.inquiries import PROVIDER_ID, InquiryUpdate, apply_inquiry_status, clean_name, link_inquiry
+from idv_persona.inquiries import (
+    InquiryUpdate,
+    apply_inquiry_status,
+    clean_name,
+    link_inquiry,
+    persona_config,
+)
 from idv_persona.models import PersonaInquiry
 from idv_persona.webhooks import (
     MAX_BODY_BYTES,
@@ -77,36 +82,40 @@ def hosted_flow_url(inquiry: Inquiry, redirect_uri: str) -> str:
     params = {"inquiry-id": inquiry.id, "redirect-uri": redirect_uri}
     if inquiry.session_token:
         params["session-token"] = inquiry.session_token
-    base = persona_settings()["HOSTED_FLOW_URL"]
+    base = persona_config()["HOSTED_FLOW_URL"]
     separator = "&" if "?" in base else "?"
     return f"{base}{separator}{urlencode(params)}"
 
 
-def _latest_unfinished_attempt(user: AbstractBaseUser) -> VerificationAttemptRecord | None:
+def _latest_unfinished_attempt(
+    user: AbstractBaseUser, provider: IDVProvider
+) -> VerificationAttemptRecord | None:
     for attempt in api.get_verification_attempts(user):
-        if attempt.provider == PROVIDER_ID:
+        if attempt.provider == provider.id:
             return attempt if attempt.status in UNFINISHED else None
     return None
 
 
 def _unavailable(request: HttpRequest, *, rejected: bool) -> HttpResponse:
-    response = render(request, "idv_persona/unavailable.html", {"rejected": rejected}, status=503)
+    context = {"rejected": rejected, "start_url": request.idv_provider.get_start_url()}
+    response = render(request, "idv_persona/unavailable.html", context, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 @login_required
-@enabled_provider_required(PROVIDER_ID)
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """
     Send the learner to Persona's hosted flow: resume their unfinished inquiry, or start a new one.
 
     GET does the work (the verify page links here). It creates at most one attempt per unfinished
-    verification: after a Persona outage the same attempt is reused on the next try.
+    verification: after a Persona outage the same attempt is reused on the next try. Closed (404) while
+    the provider is disabled.
     """
     # The LMS's course_id / next ride along on the return URL, for the way back once verified.
-    redirect_uri = request.build_absolute_uri(with_return_query(reverse("idv_persona:return"), request))
+    return_url = request.idv_provider.reverse("return")
+    redirect_uri = request.build_absolute_uri(with_return_query(return_url, request))
     try:
         return _start(request, redirect_uri)
     except PersonaRequestRejected:
@@ -117,8 +126,9 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
     user = request.user
+    provider = request.idv_provider
     client = PersonaClient()
-    attempt = _latest_unfinished_attempt(user)
+    attempt = _latest_unfinished_attempt(user, provider)
     if attempt is not None and attempt.external_id:
         response = _resume(client, attempt, redirect_uri)
         if response is not None:
@@ -127,16 +137,14 @@ def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
     if attempt is not None:
         attempt_id = attempt.id  # created before an outage, no inquiry yet: reuse it
     else:
-        attempt_id = api.create_verification_attempt(
-            user, learner_name(user), VerificationAttemptStatus.CREATED, provider=PROVIDER_ID
-        )
-    config = persona_settings()
+        attempt_id = provider.create_attempt(user, learner_name(user), VerificationAttemptStatus.CREATED)
+    config = provider.config()
     inquiry = client.create_inquiry(
         reference_id=reference_id(user),
         template_id=config["INQUIRY_TEMPLATE_ID"],
         environment_id=config["ENVIRONMENT_ID"] or "",
     )
-    api.update_verification_attempt(attempt_id, external_id=inquiry.id, reason="Persona inquiry created")
+    provider.update_attempt(attempt_id, external_id=inquiry.id, reason="Persona inquiry created")
     link_inquiry(inquiry.id, attempt_id, status=inquiry.status)
     log.info("Persona inquiry %s created for attempt %s (user %s).", inquiry.id, attempt_id, user.pk)
     return HttpResponseRedirect(hosted_flow_url(inquiry, redirect_uri))
@@ -169,6 +177,7 @@ def _resume(
     return HttpResponseRedirect(hosted_flow_url(inquiry, redirect_uri))
 
 
+@open_while_disabled
 @login_required
 @require_http_methods(["GET"])
 def persona_return(request: HttpRequest) -> HttpResponse:
@@ -187,6 +196,7 @@ def _int_setting(config: dict[str, Any], key: str, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
 
 
+@open_while_disabled
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
@@ -211,7 +221,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if len(body) > MAX_BODY_BYTES:
         return JsonResponse({"error": "body too large"}, status=413)
 
-    config = persona_settings()
+    provider = request.idv_provider
+    config = provider.config()
     secrets = config.get("WEBHOOK_SECRETS")
     try:
         verify_signature(
@@ -233,7 +244,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         log.info("Ignored Persona event %s (%s).", event.event_id, _printable(event.name))
         return JsonResponse({"status": "ignored"})
     try:
-        attempt = api.get_verification_attempt_by_external_id(PROVIDER_ID, event.update.inquiry_id)
+        attempt = api.get_verification_attempt_by_external_id(provider.id, event.update.inquiry_id)
     except VerificationAttemptInvalidField:
         return JsonResponse({"error": "malformed inquiry id"}, status=400)
     except VerificationAttemptNotFound:

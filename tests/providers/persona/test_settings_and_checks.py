@@ -1,4 +1,4 @@
-"""IDV_PERSONA: the host's keys win in either loading order; the system checks name what is wrong."""
+"""IDV_PERSONA: the host's keys win key by key over the defaults; the system checks name what is wrong."""
 
 from __future__ import annotations
 
@@ -9,55 +9,66 @@ import pytest
 from edx_django_utils.plugins.plugin_settings import add_plugins
 
 from idv_core.providers import get_installed_providers
-from idv_persona.conf import persona_setting, persona_settings
-from idv_persona.settings.common import DEFAULTS, plugin_settings
+from idv_persona.provider import PersonaProvider
+
+DEFAULTS = PersonaProvider.settings_defaults["IDV_PERSONA"]
 
 
 def provider():
     return get_installed_providers()["persona"]
 
 
-def test_without_a_host_value_the_plugin_installs_the_defaults():
-    host = types.SimpleNamespace()
-    plugin_settings(host)
-    assert host.IDV_PERSONA == DEFAULTS
-    host.IDV_PERSONA["WEBHOOK_SECRETS"].append("x")
+def test_without_a_host_value_every_default_applies(settings):
+    del settings.IDV_PERSONA
+    config = PersonaProvider.config()
+    assert config == DEFAULTS
+    config["WEBHOOK_SECRETS"].append("x")
     assert DEFAULTS["WEBHOOK_SECRETS"] == []  # a copy, never the shared default list
+    assert PersonaProvider.config()["WEBHOOK_SECRETS"] == []
 
 
-def test_host_first_then_plugin_keeps_every_host_key_and_adds_the_missing_ones():
-    host = types.SimpleNamespace(IDV_PERSONA={"API_KEY": "k", "DAYS_GOOD_FOR": 7})
-    plugin_settings(host)
-    assert host.IDV_PERSONA["API_KEY"] == "k"
-    assert host.IDV_PERSONA["DAYS_GOOD_FOR"] == 7
-    assert host.IDV_PERSONA["SIGNATURE_TOLERANCE_SECONDS"] == 300
-    assert host.IDV_PERSONA["API_ROOT"] == "https://api.withpersona.com/api/v1"
+def test_the_host_s_keys_win_and_the_missing_ones_get_their_defaults(settings):
+    settings.IDV_PERSONA = {"API_KEY": "k", "DAYS_GOOD_FOR": 7}
+    config = PersonaProvider.config()
+    assert config["API_KEY"] == "k"
+    assert config["DAYS_GOOD_FOR"] == 7
+    assert config["SIGNATURE_TOLERANCE_SECONDS"] == 300
+    assert config["API_ROOT"] == "https://api.withpersona.com/api/v1"
+    assert config["HOSTED_FLOW_URL"] == "https://inquiry.withpersona.com/verify"
+    assert settings.IDV_PERSONA == {"API_KEY": "k", "DAYS_GOOD_FOR": 7}  # the host's dict is not changed
 
 
-def test_plugin_first_then_host_the_host_s_keys_win_and_defaults_still_apply(settings):
-    host = types.SimpleNamespace()
-    plugin_settings(host)
-    host.IDV_PERSONA = {"API_KEY": "late", "TIMEOUT_SECONDS": 3}  # the operator's dict, set afterwards
-    settings.IDV_PERSONA = host.IDV_PERSONA
-    config = persona_settings()
-    assert (config["API_KEY"], config["TIMEOUT_SECONDS"]) == ("late", 3)
-    assert config["DAYS_GOOD_FOR"] == 365
-    assert persona_setting("HOSTED_FLOW_URL") == "https://inquiry.withpersona.com/verify"
+def test_a_host_value_that_is_not_a_dict_counts_as_empty_and_is_left_for_the_checks(settings):
+    settings.IDV_PERSONA = "oops"
+    assert PersonaProvider.config() == DEFAULTS
+    assert settings.IDV_PERSONA == "oops"
 
 
-def test_a_host_value_that_is_not_a_dict_is_left_for_the_checks():
-    host = types.SimpleNamespace(IDV_PERSONA="oops")
-    plugin_settings(host)
-    assert host.IDV_PERSONA == "oops"
+def test_the_setting_keeps_every_documented_key_and_default():
+    assert DEFAULTS == {
+        "API_KEY": "",
+        "INQUIRY_TEMPLATE_ID": "",
+        "ENVIRONMENT_ID": "",
+        "API_ROOT": "https://api.withpersona.com/api/v1",
+        "HOSTED_FLOW_URL": "https://inquiry.withpersona.com/verify",
+        "WEBHOOK_SECRETS": [],
+        "SIGNATURE_TOLERANCE_SECONDS": 300,
+        "DAYS_GOOD_FOR": 365,
+        "TIMEOUT_SECONDS": 10,
+    }
 
 
-def test_add_plugins_applies_the_persona_defaults_to_a_host_module(monkeypatch):
+def test_add_plugins_leaves_a_host_module_s_setting_as_the_operator_wrote_it(monkeypatch, settings):
+    # The LMS applies plugin settings with add_plugins: Persona has none to apply (the core reads its
+    # defaults at run time), so the operator's dict is kept as it is and the defaults still apply.
     host = types.ModuleType("fake_lms_settings_persona")
     host.IDV_PERSONA = {"API_KEY": "mine"}
     monkeypatch.setitem(sys.modules, "fake_lms_settings_persona", host)
     add_plugins("fake_lms_settings_persona", "lms.djangoapp", "common")
-    assert host.IDV_PERSONA["API_KEY"] == "mine"
-    assert host.IDV_PERSONA["DAYS_GOOD_FOR"] == 365
+    assert host.IDV_PERSONA == {"API_KEY": "mine"}
+    settings.IDV_PERSONA = host.IDV_PERSONA
+    assert PersonaProvider.config()["API_KEY"] == "mine"
+    assert PersonaProvider.config()["DAYS_GOOD_FOR"] == 365
 
 
 def test_the_test_configuration_passes_the_checks():

@@ -25,10 +25,10 @@ import pytest
 from django.core.checks import run_checks
 from django.test import Client, override_settings
 
-from idv_persona.simulator import control, flow
-from idv_persona.simulator.delivery import DeliveryTimeout, WebhookDispatcher, WebhookURLRefused
-from idv_persona.simulator.models import SimulatedEvent, SimulatedInquiry
-from idv_persona.simulator.signing import signature_header
+from idv_persona_simulator import control, flow
+from idv_persona_simulator.delivery import DeliveryTimeout, WebhookDispatcher, WebhookURLRefused
+from idv_persona_simulator.models import SimulatedEvent, SimulatedInquiry
+from idv_persona_simulator.signing import signature_header
 
 API_KEY = "sim_test_api_key"
 SECRET = "wbhsec_simulator_test_secret"

@@ -20,8 +20,8 @@ from django.test import Client, override_settings
 from pytest_django.live_server_helper import LiveServer
 
 from idv_core import api
-from idv_persona.simulator import control
-from idv_persona.simulator.models import SimulatedInquiry
+from idv_persona_simulator import control
+from idv_persona_simulator.models import SimulatedInquiry
 
 SIM_KEY = "sim_live_api_key"
 SECRET = "wbhsec_live_secret"

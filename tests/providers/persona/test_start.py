@@ -166,6 +166,7 @@ def test_an_unreachable_persona_is_an_outage_page(client, learner):
     response = client.get(START)
     assert response.status_code == 503
     assert len(persona_attempts(learner)) == 1
+    assert b'href="/idv/persona/start">Try again</a>' in response.content
 
 
 def test_an_unfinished_inquiry_is_resumed_with_a_session_token(client, learner, persona_api):
@@ -321,3 +322,11 @@ def test_the_verified_name_joins_the_parts():
         ).verified_name
         == "Ada King"
     )
+
+
+def test_the_return_page_still_answers_while_the_provider_is_disabled(client, learner, settings):
+    # A learner already in Persona's flow when the operator disables the provider still comes back.
+    settings.IDV_ENABLED_PROVIDERS = ["testprovider"]
+    response = client.get("/idv/persona/return?course_id=course-v1:X+Y+Z")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("idv:status"))

@@ -154,3 +154,15 @@ def test_an_attempt_without_an_inquiry_is_counted_and_not_fetched(user, persona_
 def test_bad_options_are_refused():
     with pytest.raises(CommandError):
         run("--limit", "0")
+
+
+@pytest.mark.parametrize("minutes", ["100000000000", str(10**20)])
+def test_an_age_beyond_the_calendar_is_refused_with_a_clear_message(minutes, persona_api):
+    with pytest.raises(CommandError, match=rf"--older-than-minutes {minutes} is out of range"):
+        run("--older-than-minutes", minutes)
+    assert len(persona_api.calls) == 0
+
+
+def test_a_very_old_cutoff_still_runs(persona_api):
+    # 1,000 years: far beyond any attempt, still a date; nothing is stuck that long.
+    assert "nothing to do" in run("--older-than-minutes", str(1000 * 525600))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from idv_core import api
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import PersonaClient, PersonaError
-from idv_persona.inquiries import PROVIDER_ID, InquiryUpdate, apply_inquiry_status
+from idv_persona.inquiries import InquiryUpdate, apply_inquiry_status, persona_provider
 
 UNFINISHED = [VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING]
 
@@ -56,7 +56,13 @@ class Command(BaseCommand):
         minutes, limit, dry_run = options["older_than_minutes"], options["limit"], options["dry_run"]
         if minutes < 0 or limit <= 0:
             raise CommandError("--older-than-minutes must be >= 0 and --limit > 0.")
-        cutoff = timezone.now() - timedelta(minutes=minutes)
+        try:
+            cutoff = timezone.now() - timedelta(minutes=minutes)
+        except OverflowError:
+            raise CommandError(
+                f"--older-than-minutes {minutes} is out of range: that many minutes ago is before the "
+                "year 1. Use a smaller number (525600 is a year)."
+            ) from None
         client = PersonaClient()
         counts: dict[str, int] = {}
 
@@ -65,7 +71,7 @@ class Command(BaseCommand):
 
         fetched = 0
         for attempt in api.iter_provider_verification_attempts(
-            PROVIDER_ID, UNFINISHED, changed_before=cutoff
+            persona_provider().id, UNFINISHED, changed_before=cutoff
         ):
             if not attempt.external_id:
                 count("no inquiry")

@@ -16,10 +16,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 
-from idv_persona.simulator import faults, flow
-from idv_persona.simulator.delivery import DeliveryAttempt, dispatcher
-from idv_persona.simulator.models import SimulatedEvent
-from idv_persona.simulator.representations import event_body
+from idv_persona_simulator import faults, flow
+from idv_persona_simulator.delivery import DeliveryAttempt, dispatcher
+from idv_persona_simulator.models import SimulatedEvent
+from idv_persona_simulator.representations import event_body
 
 __all__ = [
     "DeliveryAttempt",

@@ -6,7 +6,7 @@ URLs of the Persona simulator; a host mounts them under ``persona-simulator/`` (
 
 from django.urls import path
 
-from idv_persona.simulator import api_views, views
+from idv_persona_simulator import api_views, views
 
 app_name = "idv_persona_simulator"
 

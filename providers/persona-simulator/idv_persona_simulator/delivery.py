@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from idv_persona.simulator.conf import LOCAL_HOSTS, SUCCESS_STATUSES, simulator_setting
-from idv_persona.simulator.signing import signature_header
+from idv_persona_simulator.conf import LOCAL_HOSTS, SUCCESS_STATUSES, simulator_setting
+from idv_persona_simulator.signing import signature_header
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from idv_persona.simulator import faults, flow
-from idv_persona.simulator.conf import simulator_setting
-from idv_persona.simulator.models import RESUMABLE_STATUSES, SimulatedInquiry
-from idv_persona.simulator.representations import error_document, inquiry_object
+from idv_persona_simulator import faults, flow
+from idv_persona_simulator.conf import simulator_setting
+from idv_persona_simulator.models import RESUMABLE_STATUSES, SimulatedInquiry
+from idv_persona_simulator.representations import error_document, inquiry_object
 
 FAULT_TITLES = {
     400: "Bad Request",

@@ -6,26 +6,30 @@ inquiry becomes pending (inquiry.started) and the browser gets a session (a cook
 in session storage); a pending inquiry needs that session or a ``session-token`` from resume. The page
 offers approve (with the verified name, editable), decline, needs review, fail and abandon; the POST
 applies the choice and redirects to ``redirect-uri`` with ``inquiry-id``, ``status`` and ``reference-id``.
+An inquiry whose reference-id names a user of this site (``LEARNER_REFERENCE_ID``) is that learner's only:
+anyone else signed in gets 403, nobody signed in is sent to log in first.
 Also a staff-only overview of the simulator (``index``) with the control actions.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from idv_persona.simulator import control, flow
-from idv_persona.simulator.conf import LOCAL_HOSTS, simulator_setting
-from idv_persona.simulator.delivery import WebhookURLRefused, dispatcher
-from idv_persona.simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry
+from idv_persona_simulator import control, flow
+from idv_persona_simulator.conf import LOCAL_HOSTS, USER_ID_PLACEHOLDER, simulator_setting
+from idv_persona_simulator.delivery import WebhookURLRefused, dispatcher
+from idv_persona_simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry
 
 TEMPLATES = "idv_persona_simulator"
 # Shown in the name fields when the host prefilled none: the name "read from the ID document".
@@ -63,6 +67,52 @@ def _valid_session(inquiry: SimulatedInquiry, token: str) -> bool:
     return bool(token) and any(hmac.compare_digest(token, known) for known in inquiry.session_tokens)
 
 
+def _reference_user_id(reference_id: str) -> str | None:
+    """The id of this site's user that ``reference_id`` names (``LEARNER_REFERENCE_ID``), else None."""
+    pattern = simulator_setting("LEARNER_REFERENCE_ID")
+    if not isinstance(pattern, str) or pattern.count(USER_ID_PLACEHOLDER) != 1 or not reference_id:
+        return None  # no account check (None), or a malformed setting (manage.py check: E002)
+    prefix, suffix = pattern.split(USER_ID_PLACEHOLDER)
+    match = re.fullmatch(f"{re.escape(prefix)}(.+){re.escape(suffix)}", reference_id)
+    return match.group(1) if match else None
+
+
+def _refused_to_others(request: HttpRequest, inquiry: SimulatedInquiry) -> HttpResponse | None:
+    """None when this person may use the inquiry's flow; else the answer (log in first, or 403)."""
+    owner = _reference_user_id(inquiry.reference_id)
+    if owner is None:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        if request.method == "GET":
+            return redirect_to_login(request.get_full_path())
+        return _page(request, "message.html", 403, title="Log in first", message="Log in to this site first.")
+    if str(user.pk) != owner:
+        return _page(
+            request,
+            "message.html",
+            403,
+            title="Not your verification",
+            message="This verification belongs to another account. Start again from the site that sent you.",
+        )
+    return None
+
+
+def _open_inquiry(request: HttpRequest, inquiry_id: str) -> tuple[SimulatedInquiry, str] | HttpResponse:
+    """
+    In the caller's transaction: the inquiry, locked, and the session token this browser shows (the
+    ``session-token`` parameter, else its cookie); or the answer refusing it (unknown, another learner's).
+    """
+    inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
+    if inquiry is None:
+        return _not_found(request)
+    refused = _refused_to_others(request, inquiry)
+    if refused is not None:
+        return refused
+    params = request.POST if request.method == "POST" else request.GET
+    return inquiry, params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """The hosted flow: open it (GET) or apply the person's choice (POST)."""
@@ -82,10 +132,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         emitted: list[SimulatedEvent] = []
         with transaction.atomic():
-            inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
-            if inquiry is None:
-                return _not_found(request)
-            token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+            opened = _open_inquiry(request, inquiry_id)
+            if isinstance(opened, HttpResponse):
+                return opened
+            inquiry, token = opened
             response = _finish(request, inquiry, token, redirect_uri, emitted)
         # Committed, so the events are queued: give the site a moment to hear the result before the person
         # gets back to it (outside the transaction: the receiver never waits for the simulator's lock).
@@ -94,10 +144,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         return response
     with transaction.atomic():
-        inquiry = SimulatedInquiry.objects.select_for_update().filter(pk=inquiry_id).first()
-        if inquiry is None:
-            return _not_found(request)
-        token = params.get("session-token") or request.COOKIES.get(_cookie_name(inquiry.id), "")
+        opened = _open_inquiry(request, inquiry_id)
+        if isinstance(opened, HttpResponse):
+            return opened
+        inquiry, token = opened
         if inquiry.status == InquiryStatus.CREATED:
             # Anyone with the link may open a new inquiry; from then on it needs this session.
             flow.start(inquiry)

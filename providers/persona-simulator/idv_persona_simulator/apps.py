@@ -6,11 +6,12 @@ from django.apps import AppConfig
 class PersonaSimulatorConfig(AppConfig):
     """The local Persona simulator: its inquiries, events, API, hosted flow and webhook deliveries."""
 
-    name = "idv_persona.simulator"
+    name = "idv_persona_simulator"
+    # The label it always had (as idv_persona_simulator): its migrations and tables keep their names.
     label = "idv_persona_simulator"
     verbose_name = "Persona simulator (development and tests only)"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         """Register the simulator's system checks."""
-        from idv_persona.simulator import checks  # noqa: F401 (registers the checks)
+        from idv_persona_simulator import checks  # noqa: F401 (registers the checks)

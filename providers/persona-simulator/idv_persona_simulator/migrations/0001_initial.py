@@ -4,7 +4,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-import idv_persona.simulator.models
+import idv_persona_simulator.models
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.CharField(
-                        default=idv_persona.simulator.models.new_inquiry_id,
+                        default=idv_persona_simulator.models.new_inquiry_id,
                         editable=False,
                         max_length=40,
                         primary_key=True,
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 (
                     "id",
                     models.CharField(
-                        default=idv_persona.simulator.models.new_event_id,
+                        default=idv_persona_simulator.models.new_event_id,
                         editable=False,
                         max_length=40,
                         primary_key=True,

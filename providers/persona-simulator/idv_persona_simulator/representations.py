@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from idv_persona.simulator.models import SimulatedEvent, SimulatedInquiry, persona_timestamp
+from idv_persona_simulator.models import SimulatedEvent, SimulatedInquiry, persona_timestamp
 
 
 def inquiry_object(inquiry: SimulatedInquiry) -> dict[str, Any]:

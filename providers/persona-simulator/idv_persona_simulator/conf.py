@@ -54,7 +54,19 @@ DEFAULTS: dict[str, Any] = {
     #   delivery of the events it emitted before redirecting, so that the site usually knows the result
     #   when the person gets back (as with Persona, it is not guaranteed: 0 shows the race).
     "REDIRECT_WAIT_SECONDS": 2.0,
+    # .. setting_name: IDV_PERSONA_SIMULATOR["LEARNER_REFERENCE_ID"]
+    # .. setting_default: "openedx-user-{user_id}"
+    # .. setting_description: How this site's inquiry reference-ids name its users (openedx-idv-persona
+    #   sends ``openedx-user-<user id>``). The hosted flow of an inquiry whose reference-id has this form
+    #   opens only for that user, signed in to this site (others are sent to log in, or refused with 403),
+    #   so that one learner cannot open or decide another's inquiry by its id. An inquiry whose reference-id
+    #   names no user opens for the first browser session that opens it, as on Persona; None: every
+    #   inquiry so. ``{user_id}`` must appear exactly once (``manage.py check``: idv_persona_simulator.E002).
+    "LEARNER_REFERENCE_ID": "openedx-user-{user_id}",
 }
+
+#: The placeholder of ``LEARNER_REFERENCE_ID``.
+USER_ID_PLACEHOLDER = "{user_id}"
 
 # Persona answers a delivery as delivered only with one of these statuses.
 SUCCESS_STATUSES = frozenset({200, 201, 202, 204})

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from idv_persona.simulator.conf import simulator_setting
-from idv_persona.simulator.delivery import WebhookURLRefused, dispatcher
-from idv_persona.simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry, new_session_token
-from idv_persona.simulator.representations import event_body, inquiry_object
+from idv_persona_simulator.conf import simulator_setting
+from idv_persona_simulator.delivery import WebhookURLRefused, dispatcher
+from idv_persona_simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry, new_session_token
+from idv_persona_simulator.representations import event_body, inquiry_object
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,5 @@
+"""Packaging for openedx-idv-persona-simulator: metadata lives in setup.cfg."""
+
+from setuptools import setup
+
+setup()
