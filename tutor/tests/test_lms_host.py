@@ -20,12 +20,11 @@ MAIN_PYTHON = os.environ.get("IDV_MAIN_PYTHON", "")
 pytestmark = pytest.mark.skipif(not MAIN_PYTHON, reason="needs IDV_MAIN_PYTHON: run `make test-tutor`")
 
 PATCHES_DIR = Path(__file__).resolve().parents[1] / "tutoridv" / "patches"
-# What the LMS has before our patches: idv_persona's plugin settings leave its defaults, every key blank
-# (the test host has test keys); Tutor's own common settings set the event bus
+# What the LMS has before our patches: no IDV_PERSONA of the operator's, so the Persona provider reads its
+# defaults, every key blank (the test host has test keys); Tutor's own common settings set the event bus
 # (apps/openedx/settings/partials/common_all.py).
 LMS_BEFORE_OUR_PATCHES = """
-from idv_persona.settings.common import DEFAULTS as _PERSONA_DEFAULTS
-IDV_PERSONA = dict(_PERSONA_DEFAULTS)
+IDV_PERSONA = {}
 EVENT_BUS_PRODUCER = "edx_event_bus_redis.create_producer"
 EVENT_BUS_REDIS_CONNECTION_URL = "redis://@redis:6379/"
 EVENT_BUS_TOPIC_PREFIX = "dev"
