@@ -10,14 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from idv_core.models import OutboxEvent, VerificationAttempt
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """
+    A SimpleHistoryAdmin whose history pages only show: a "revert" POST is refused (403), for everyone.
+
+    django-simple-history's ``history_form_view`` saves the old version on any POST from a user who may
+    *view* the history: ``revert_disabled`` (and ``SIMPLE_HISTORY_REVERT_DISABLED``) only hide the button,
+    and its own permission check accepts the view permission. Our models change only through
+    ``idv_core.api`` (status rules, events), so reverting is disabled outright, whatever the permissions.
+    """
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Always: no "Revert" button, and the history pages are titled "View"."""
+        return True
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        """Show an old version; refuse any method but GET and HEAD, before simple-history can save it."""
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Past versions are read-only; change an attempt through idv_core.api.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(VerificationAttempt)
-class VerificationAttemptAdmin(SimpleHistoryAdmin):
+class VerificationAttemptAdmin(ReadOnlyHistoryAdmin):
     """Browse and search attempts and their history; never edit them here."""
 
     list_display = (
