@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 from idv_core.statuses import VerificationAttemptStatus
 
 NAME_MAX_LENGTH = 255
+#: The permission to read learners' verified names over the REST API (``idv_core.view_verified_name``).
+VIEW_VERIFIED_NAME_PERMISSION = "idv_core.view_verified_name"
 PROVIDER_MAX_LENGTH = 64
 EXTERNAL_ID_MAX_LENGTH = 255
 
@@ -71,6 +73,10 @@ class VerificationAttempt(models.Model):
 
     class Meta:
         verbose_name = "verification attempt"
+        permissions = [
+            # Staff without it get the attempts with every name redacted (idv_core.rest_api.v1).
+            ("view_verified_name", "Can read learners' verified names through the REST API"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "external_id"], name="idv_attempt_provider_external_id"
