@@ -276,7 +276,7 @@ def _is_public_secret(key: Any) -> bool:
 
 def _check_jwt() -> list[CheckMessage]:
     """
-    The REST API authenticates JWTs (edx-drf-extensions' JwtAuthentication): refuse setups that accept forged ones.
+    Refuse a JWT setup under which the REST API (edx-drf-extensions' JwtAuthentication) takes forged tokens.
 
     With edx-drf-extensions' decoder (the LMS's ``JWT_DECODE_HANDLER``), ``_verify_jwt_signature`` first
     tries the keys of ``JWT_PUBLIC_SIGNING_JWK_SET`` alone; when that setting is empty the key list is empty,

@@ -38,7 +38,7 @@ print(json.dumps({
 """
 
 # The demo's SECRET_KEY when DEMO_SECRET_KEY is not set: published in demo/demo_site/settings.py.
-DEMO_PUBLIC_SECRET_KEY = "insecure-demo-only-key-never-use-in-production"  # noqa: S105
+DEMO_PUBLIC_SECRET_KEY = "insecure-demo-only-key-never-use-in-production"
 
 EXPECTED_ATTEMPTS = {
     "denied": ["denied"],
