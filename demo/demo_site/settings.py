@@ -101,9 +101,9 @@ LOGOUT_REDIRECT_URL = "/"
 # The same shape as the LMS's, so that edx-drf-extensions' JwtAuthentication (idv_core's REST API) works.
 # Nothing in the demo issues or needs a JWT (its pages and its tests use the session), so: a fresh RSA key
 # pair per process (tokens it would issue die with the server), never an empty public key set
-# (edx-drf-extensions 10.x then accepts any token, even unsigned: idv_core.E011), and no symmetric key (an empty issuer
-# SECRET_KEY: only RS* tokens are verified), never the public SECRET_KEY above (HS256 tokens anyone could
-# sign, administrator claim included: idv_core.E012).
+# (edx-drf-extensions 10.x then accepts any token, even unsigned: idv_core.E011), and no symmetric key
+# (an empty issuer SECRET_KEY: only RS* tokens are verified), never the public SECRET_KEY above (HS256
+# tokens anyone could sign, administrator claim included: idv_core.E012).
 _JWT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _JWT_PUBLIC = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY.public_key())), "kid": "demo", "alg": "RS512"}
 JWT_AUTH = {
