@@ -14,7 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from idv_core import names
 from idv_core.models import OutboxEvent, VerificationAttempt
+
+try:  # django-simple-history 3.5+ shows each version's changed values; older releases have no helper
+    from simple_history.template_utils import HistoricalRecordContextHelper
+except ImportError:  # pragma: no cover - the 3.4 floor
+    HistoricalRecordContextHelper = None
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -40,6 +46,12 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class _DisplayNameHistoryHelper(HistoricalRecordContextHelper or object):  # type: ignore[misc]
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        return names.for_display(value) if change.field == "name" and isinstance(value, str) else value
+
+
 @admin.register(VerificationAttempt)
 class VerificationAttemptAdmin(ReadOnlyHistoryAdmin):
     """Browse and search attempts and their history; never edit them here."""
@@ -60,8 +72,21 @@ class VerificationAttemptAdmin(ReadOnlyHistoryAdmin):
     raw_id_fields = ("user",)
     date_hierarchy = "created"
     ordering = ("-id",)
-    readonly_fields = [field.name for field in VerificationAttempt._meta.fields]
+    # The name is shown through verified_name (escaped markers for invisible characters), never raw.
+    exclude = ("name",)
+    readonly_fields = [
+        "verified_name" if field.name == "name" else field.name for field in VerificationAttempt._meta.fields
+    ]
     history_list_display = ("status", "expiration_datetime", "hide_status_from_user")
+
+    @admin.display(description="name")
+    def verified_name(self, obj: VerificationAttempt) -> str:
+        """The name, with invisible format characters shown as markers (the stored name is unchanged)."""
+        return names.for_display(obj.name)
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        """The history's "Changes" column shows names the way the form does (``names.for_display``)."""
+        return _DisplayNameHistoryHelper(self.model, historical_record)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Attempts are created by providers through idv_core.api (which sends the events)."""

@@ -23,7 +23,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from idv_core import api
+from idv_core import api, names
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidTransition, VerificationAttemptNotFound
 from idv_manual import reviews
@@ -138,7 +138,7 @@ class ManualReviewAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     def attempt_name(self, obj: ManualReview) -> str:
         """The name being verified (PII: shown to reviewers, never logged)."""
         record = _attempt(obj.attempt_id)
-        return record.name if record else "-"
+        return names.for_display(record.name) if record else "-"
 
     @admin.display(description="attempt expires")
     def attempt_expiration(self, obj: ManualReview) -> Any:
@@ -173,7 +173,7 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     def verified_name(self, obj: PendingAttempt) -> str:
         """The name to check against the document (PII: shown to reviewers, never logged)."""
         record = _attempt(obj.attempt_id)
-        return record.name if record else "(attempt deleted)"
+        return names.for_display(record.name) if record else "(attempt deleted)"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[PendingAttempt], search_term: str
