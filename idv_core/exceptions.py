@@ -67,7 +67,8 @@ class VerificationAttemptInvalidTransition(ValueError):
 class VerificationAttemptInvalidName(ValueError):
     """
     The name to verify is blank, too long, not a string, or has control characters, invisible format
-    characters (bidi overrides and isolates, zero-width characters...: ``idv_core.names``) or a lone surrogate.
+    characters (bidi overrides and isolates, zero-width characters: ``idv_core.names``) or a lone
+    surrogate.
 
     The message never repeats the name.
     """
