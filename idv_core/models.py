@@ -96,6 +96,11 @@ class VerificationAttempt(models.Model):
             ),
             # Providers' housekeeping (e.g. reconciling attempts stuck in created/pending).
             models.Index(fields=["provider", "status", "modified"], name="idv_attempt_provider_status"),
+            # One learner's attempts a page at a time, newest first (/idv/status, the REST list): read
+            # backwards, without sorting the learner's other attempts.
+            models.Index(fields=["user", "id"], name="idv_attempt_user_id"),
+            # The admin's date hierarchy (its first and last dates, then a range per year, month, day).
+            models.Index(fields=["created"], name="idv_attempt_created"),
         ]
 
     def __str__(self) -> str:
