@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('idv_core', '0006_view_verified_name_permission'),
+        ("idv_core", "0006_view_verified_name_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='verificationattempt',
-            index=models.Index(fields=['user', 'id'], name='idv_attempt_user_id'),
+            model_name="verificationattempt",
+            index=models.Index(fields=["user", "id"], name="idv_attempt_user_id"),
         ),
         migrations.AddIndex(
-            model_name='verificationattempt',
-            index=models.Index(fields=['created'], name='idv_attempt_created'),
+            model_name="verificationattempt",
+            index=models.Index(fields=["created"], name="idv_attempt_created"),
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('idv_core', '0007_attempt_list_indexes'),
+        ("idv_core", "0007_attempt_list_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboxevent',
-            index=models.Index(fields=['event_type'], name='idv_outbox_event_type'),
+            model_name="outboxevent",
+            index=models.Index(fields=["event_type"], name="idv_outbox_event_type"),
         ),
         migrations.AddIndex(
-            model_name='outboxevent',
-            index=models.Index(fields=['topic'], name='idv_outbox_topic'),
+            model_name="outboxevent",
+            index=models.Index(fields=["topic"], name="idv_outbox_topic"),
         ),
     ]
