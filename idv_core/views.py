@@ -56,7 +56,11 @@ class StatusView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         attempts = UserAttempts(self.request.user.pk, visible_only=True)
         page = Paginator(attempts, STATUS_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # The page links keep the rest of the query (the LMS's course_id / next: the way back).
+        kept = self.request.GET.copy()
+        kept.pop("page", None)
         context.update(
+            page_query=f"{kept.urlencode()}&" if kept else "",
             verification=api.get_user_verification_status(self.request.user),
             attempts=page.object_list,
             page_obj=page,

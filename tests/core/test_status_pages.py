@@ -46,6 +46,13 @@ def test_the_status_page_shows_twenty_attempts_per_page_newest_first(client, use
     assert _names_on(client.get("/idv/status", {"page": "x"}).content.decode()) == _names_on(first)
 
 
+def test_the_page_links_keep_the_course_to_return_to(client, user):
+    _bulk_attempts(user, 25)
+    client.force_login(user)
+    page = client.get("/idv/status", {"course_id": "course-v1:Org+C+R", "page": 1}).content.decode()
+    assert 'href="?course_id=course-v1%3AOrg%2BC%2BR&amp;page=2"' in page
+
+
 def test_a_learner_with_few_attempts_sees_no_page_links(client, user):
     _bulk_attempts(user, 3)
     client.force_login(user)
