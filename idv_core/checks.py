@@ -308,17 +308,25 @@ def _check_jwt() -> list[CheckMessage]:
         first = issuers[0] if isinstance(issuers, list | tuple) and issuers else {}
         symmetric_key = first.get("SECRET_KEY") if isinstance(first, dict) else None
         where = "JWT_AUTH['JWT_ISSUERS'][0]['SECRET_KEY']"
+        # This decoder adds no symmetric key when it is empty: only asymmetric (RS*) tokens then verify.
+        hint = (
+            "Set it to a long random secret of your own, or to an empty string to accept only "
+            "asymmetrically signed (RS*) tokens."
+        )
+        insecure = _is_public_secret(symmetric_key)
     else:
         symmetric = str(jwt_auth.get("JWT_ALGORITHM", "HS256")).upper().startswith("HS")
         symmetric_key = jwt_auth.get("JWT_SECRET_KEY", settings.SECRET_KEY) if symmetric else None
         where = "JWT_AUTH['JWT_SECRET_KEY'] (by default SECRET_KEY)"
-    if _is_public_secret(symmetric_key):
+        hint = "Set it to a long random secret of your own."
+        # drf-jwt's decoder verifies with this key whatever it is: an empty one is no secret either.
+        insecure = symmetric and (not symmetric_key or _is_public_secret(symmetric_key))
+    if insecure:
         messages.append(
             Error(
-                f"{where} is a published default: JWTs are also verified with HS256 and that key, so anyone "
-                "can sign a token the REST API accepts, administrator (staff) claims included.",
-                hint="Set it to a long random secret of your own, or to an empty string to accept only "
-                "asymmetrically signed (RS*) tokens.",
+                f"{where} is empty or a published default: JWTs are verified with HS256 and that key, so "
+                "anyone can sign a token the REST API accepts, administrator (staff) claims included.",
+                hint=hint,
                 id="idv_core.E012",
             )
         )

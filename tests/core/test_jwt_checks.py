@@ -75,6 +75,10 @@ def test_drf_jwt_s_own_decoder_with_the_published_secret_key_is_refused(settings
     settings.SECRET_KEY = DEMO_PUBLIC_KEY
     settings.JWT_AUTH = {}  # drf-jwt's defaults: HS256 with SECRET_KEY
     assert _jwt_ids() == ["idv_core.E012"]
+    settings.JWT_AUTH = {"JWT_SECRET_KEY": ""}  # drf-jwt's decoder uses it whatever it is
+    assert _jwt_ids() == ["idv_core.E012"]
+    settings.JWT_AUTH = {"JWT_SECRET_KEY": "a-private-secret-" * 3}
+    assert _jwt_ids() == []
     settings.JWT_AUTH = {"JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": "unused"}
     assert _jwt_ids() == []
 
