@@ -4,6 +4,7 @@ Names refuse bidi controls and other invisible format characters; pages show old
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 
 import pytest
@@ -132,8 +133,10 @@ def test_the_admin_shows_the_marker_never_the_raw_override(client, make_user, ol
     version = VerificationAttempt.history.filter(id=old_disguised_attempt).latest("history_date").history_id
     for url in (f"{base}/change/", f"{base}/history/", f"{base}/history/{version}/"):
         page = client.get(url).content.decode()
-        assert "[U+202E]ecalevoL adA" in page, url
         assert "\u202e" not in page, url
+        # The history list shows the changed values from django-simple-history 3.5 on (not on the floor).
+        if not url.endswith("/history/") or importlib.util.find_spec("simple_history.template_utils"):
+            assert "[U+202E]ecalevoL adA" in page, url
     assert VerificationAttempt.objects.get(pk=old_disguised_attempt).name == "\u202eecalevoL adA"  # data kept
 
 
