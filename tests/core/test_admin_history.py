@@ -85,3 +85,19 @@ def test_nobody_reverts_an_attempt_not_even_a_superuser(client, make_user, revok
     assert page.context["revert_disabled"] is True  # no Revert button either
     assert response.status_code == 403
     assert api.get_verification_attempt(revoked_attempt).status == "denied"
+
+
+def test_every_history_admin_of_openedx_idv_is_read_only():
+    """Any model of ours with a SimpleHistoryAdmin (core or provider) gets the read-only history."""
+    from django.contrib import admin
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from idv_core.admin import ReadOnlyHistoryAdmin
+
+    ours = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label.startswith("idv_") and isinstance(model_admin, SimpleHistoryAdmin)
+    }
+    assert VerificationAttempt in ours
+    assert all(isinstance(model_admin, ReadOnlyHistoryAdmin) for model_admin in ours.values())
