@@ -32,7 +32,7 @@ from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events, outbox, platform_mirror, platform_reads
+from idv_core import events, names, outbox, platform_mirror, platform_reads
 from idv_core.conf import EXPIRATION_FLOOR, EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -129,6 +129,8 @@ def _validate_name(name: object) -> str:
         raise VerificationAttemptInvalidName(
             "The name must not contain control characters (line breaks, tabs, NUL...)."
         )
+    if invisible := names.invisible_characters(stripped):
+        raise VerificationAttemptInvalidName(names.invisible_characters_message(invisible))
     if not _is_utf8_encodable(stripped):
         raise VerificationAttemptInvalidName("The name must be valid Unicode text (it has a lone surrogate).")
     return stripped

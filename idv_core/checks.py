@@ -1,10 +1,10 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E010`` are configuration errors, ``idv_core.W001``..``W005`` warnings; each
+Ids: ``idv_core.E001``..``E012`` are configuration errors, ``idv_core.W001``..``W006`` warnings; each
 enabled provider reports its own under its id (``<provider id>.E001``...). E006..E008 are about the
 event-bus outbox (``IDV_EVENT_BUS_*``); E009, E010, W004 and W005 about running inside the LMS (the platform
-mirror and reads).
+mirror and reads); E011 and E012 about the JWT verification of the REST API (``JWT_AUTH``).
 """
 
 from __future__ import annotations
@@ -265,11 +265,95 @@ def _check_platform() -> list[CheckMessage]:
     return messages
 
 
+EDX_JWT_DECODE_HANDLER = "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler"
+DRF_JWT_DEFAULT_DECODE_HANDLER = "rest_framework_jwt.utils.jwt_decode_token"
+# Symmetric (HS256) JWT keys anyone can read: edx-platform's default ("SET-ME-PLEASE"), devstack's
+# ("lms-secret"), this repository's demo key, and Django's generated development keys (the prefix).
+PUBLIC_JWT_SECRETS = frozenset(
+    {"SET-ME-PLEASE", "lms-secret", "insecure-demo-only-key-never-use-in-production"}
+)
+PUBLIC_JWT_SECRET_PREFIXES = ("django-insecure-",)
+
+
+def _dotted_path(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+
+
+def _is_public_secret(key: Any) -> bool:
+    return isinstance(key, str) and (key in PUBLIC_JWT_SECRETS or key.startswith(PUBLIC_JWT_SECRET_PREFIXES))
+
+
+def _check_jwt() -> list[CheckMessage]:
+    """
+    Refuse a JWT setup under which the REST API (edx-drf-extensions' JwtAuthentication) takes forged tokens.
+
+    With edx-drf-extensions' decoder (the LMS's ``JWT_DECODE_HANDLER``), ``_verify_jwt_signature`` first
+    tries the keys of ``JWT_PUBLIC_SIGNING_JWK_SET`` alone; when that setting is empty the key list is empty,
+    ``verify_jwk_signature_using_keyset``'s loop never runs, raises nothing, and the token counts as verified
+    (10.x: any signature, even ``alg: none``). The decoder then also accepts HS256 tokens signed with the
+    first issuer's ``SECRET_KEY`` (drf-jwt's own decoder: ``JWT_SECRET_KEY``, by default Django's
+    ``SECRET_KEY``): a published value lets anyone sign a token, ``administrator: true`` included.
+    """
+    jwt_auth = getattr(settings, "JWT_AUTH", None) or {}
+    if not isinstance(jwt_auth, dict):
+        return []
+    messages: list[CheckMessage] = []
+    handler = _dotted_path(jwt_auth.get("JWT_DECODE_HANDLER", DRF_JWT_DEFAULT_DECODE_HANDLER))
+    if handler == EDX_JWT_DECODE_HANDLER:
+        if not jwt_auth.get("JWT_PUBLIC_SIGNING_JWK_SET"):
+            messages.append(
+                Error(
+                    "JWT_AUTH['JWT_PUBLIC_SIGNING_JWK_SET'] is empty: edx-drf-extensions then verifies a JWT "
+                    "against no key at all and accepts any token (any signature, even alg none), so anyone "
+                    "can call the REST API as anyone, staff included.",
+                    hint="Set it to the LMS's public signing keys: the value of the LMS's own "
+                    "JWT_AUTH['JWT_PUBLIC_SIGNING_JWK_SET'].",
+                    id="idv_core.E011",
+                )
+            )
+        issuers = jwt_auth.get("JWT_ISSUERS") or [
+            {"SECRET_KEY": jwt_auth.get("JWT_SECRET_KEY", settings.SECRET_KEY)}
+        ]
+        first = issuers[0] if isinstance(issuers, list | tuple) and issuers else {}
+        symmetric_key = first.get("SECRET_KEY") if isinstance(first, dict) else None
+        where = "JWT_AUTH['JWT_ISSUERS'][0]['SECRET_KEY']"
+        # This decoder adds no symmetric key when it is empty: only asymmetric (RS*) tokens then verify.
+        hint = (
+            "Set it to a long random secret of your own, or to an empty string to accept only "
+            "asymmetrically signed (RS*) tokens."
+        )
+        insecure = _is_public_secret(symmetric_key)
+    else:
+        symmetric = str(jwt_auth.get("JWT_ALGORITHM", "HS256")).upper().startswith("HS")
+        symmetric_key = jwt_auth.get("JWT_SECRET_KEY", settings.SECRET_KEY) if symmetric else None
+        where = "JWT_AUTH['JWT_SECRET_KEY'] (by default SECRET_KEY)"
+        hint = "Set it to a long random secret of your own."
+        # drf-jwt's decoder verifies with this key whatever it is: an empty one is no secret either.
+        insecure = symmetric and (not symmetric_key or _is_public_secret(symmetric_key))
+    if insecure:
+        messages.append(
+            Error(
+                f"{where} is empty or a published default: JWTs are verified with HS256 and that key, so "
+                "anyone can sign a token the REST API accepts, administrator (staff) claims included.",
+                hint=hint,
+                id="idv_core.E012",
+            )
+        )
+    return messages
+
+
 @register(Tags.compatibility, "idv")
 def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report problems with idv_core's settings, providers that failed to load, and providers' own checks."""
     return (
-        _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus() + _check_platform()
+        _check_settings()
+        + _check_load_errors()
+        + _check_providers()
+        + _check_event_bus()
+        + _check_platform()
+        + _check_jwt()
     )
 
 

@@ -83,7 +83,9 @@ class VerificationAttemptStatusChanged(ValueError):
 
 class VerificationAttemptInvalidName(ValueError):
     """
-    The name to verify is blank, too long, not a string, or has control characters or a lone surrogate.
+    The name to verify is blank, too long, not a string, or has control characters, invisible format
+    characters (bidi overrides and isolates, zero-width characters: ``idv_core.names``) or a lone
+    surrogate.
 
     The message never repeats the name.
     """

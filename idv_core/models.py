@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 from idv_core.statuses import VerificationAttemptStatus
 
 NAME_MAX_LENGTH = 255
+#: The permission to read learners' verified names over the REST API (``idv_core.view_verified_name``).
+VIEW_VERIFIED_NAME_PERMISSION = "idv_core.view_verified_name"
 PROVIDER_MAX_LENGTH = 64
 EXTERNAL_ID_MAX_LENGTH = 255
 
@@ -71,6 +73,10 @@ class VerificationAttempt(models.Model):
 
     class Meta:
         verbose_name = "verification attempt"
+        permissions = [
+            # Staff without it get the attempts with every name redacted (idv_core.rest_api.v1).
+            ("view_verified_name", "Can read learners' verified names through the REST API"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "external_id"], name="idv_attempt_provider_external_id"
@@ -90,6 +96,11 @@ class VerificationAttempt(models.Model):
             ),
             # Providers' housekeeping (e.g. reconciling attempts stuck in created/pending).
             models.Index(fields=["provider", "status", "modified"], name="idv_attempt_provider_status"),
+            # One learner's attempts a page at a time, newest first (/idv/status, the REST list): read
+            # backwards, without sorting the learner's other attempts.
+            models.Index(fields=["user", "id"], name="idv_attempt_user_id"),
+            # The admin's date hierarchy (its first and last dates, then a range per year, month, day).
+            models.Index(fields=["created"], name="idv_attempt_created"),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +159,9 @@ class OutboxEvent(models.Model):
             models.Index(fields=["delivered"], name="idv_outbox_delivered"),
             # Retirement scrubs a user's payloads.
             models.Index(fields=["user_id"], name="idv_outbox_user"),
+            # The admin changelist's filters list the distinct values: read from an index, not the table.
+            models.Index(fields=["event_type"], name="idv_outbox_event_type"),
+            models.Index(fields=["topic"], name="idv_outbox_topic"),
         ]
 
     def __str__(self) -> str:

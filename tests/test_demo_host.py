@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from tests.demo_host import demo_env, free_port, manage, manage_ok, serving
@@ -34,6 +36,9 @@ print(json.dumps({
     "verified_names": sorted([name.user.username, name.status] for name in names),
 }))
 """
+
+# The demo's SECRET_KEY when DEMO_SECRET_KEY is not set: published in demo/demo_site/settings.py.
+DEMO_PUBLIC_SECRET_KEY = "insecure-demo-only-key-never-use-in-production"
 
 EXPECTED_ATTEMPTS = {
     "denied": ["denied"],
@@ -159,3 +164,47 @@ def test_served_demo_shows_the_verified_learner(demo_database: DemoDatabase, tmp
         assert status == 200
         data = json.loads(body)
         assert (data["status"], data["is_verified"]) == ("approved", True)
+
+
+def _forged_tokens() -> dict[str, str]:
+    """Tokens anyone could make for the demo: HS256 with its published SECRET_KEY, and unsigned (alg none)."""
+    now = int(time.time())
+    claims = {
+        "iss": "demo-issuer",
+        "aud": "demo-audience",
+        "exp": now + 600,
+        "iat": now,
+        "preferred_username": "mallory",
+        "email": "mallory@example.org",
+        "administrator": True,
+        "version": "1.2.0",
+    }
+    return {
+        "hs256-public-secret-key": jwt.encode(claims, DEMO_PUBLIC_SECRET_KEY, algorithm="HS256"),
+        "alg-none": jwt.encode(claims, key=None, algorithm="none"),
+    }
+
+
+def test_served_demo_refuses_tokens_signed_with_its_public_key_or_unsigned(
+    demo_database: DemoDatabase, tmp_path: Path
+) -> None:
+    base_url = f"http://127.0.0.1:{free_port()}"
+    with serving(demo_env(demo_database.url, base_url), base_url, tmp_path / "runserver.log"):
+        for kind, token in _forged_tokens().items():
+            request = urllib.request.Request(  # noqa: S310 -- 127.0.0.1 only
+                f"{base_url}/api/idv/v1/users/verified/attempts", headers={"Authorization": f"JWT {token}"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                _opener().open(request, timeout=10)
+            assert refused.value.code == 401, kind
+            refused.value.close()
+    # Nobody was made staff (edx-drf-extensions creates the token's user when it accepts a token).
+    assert "mallory" not in _manage_ok(
+        demo_database.url,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        "print(list(get_user_model().objects.values_list('username', flat=True)))",
+    )

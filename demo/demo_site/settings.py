@@ -99,13 +99,16 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 # The same shape as the LMS's, so that edx-drf-extensions' JwtAuthentication (idv_core's REST API) works.
-# The public key set must never be empty: edx-drf-extensions 10.9 then accepts a token signed with any key.
-# The demo makes a fresh RSA key pair per process (tokens it would issue die with the server).
+# Nothing in the demo issues or needs a JWT (its pages and its tests use the session), so: a fresh RSA key
+# pair per process (tokens it would issue die with the server), never an empty public key set
+# (edx-drf-extensions 10.x then accepts any token, even unsigned: idv_core.E011), and no symmetric key
+# (an empty issuer SECRET_KEY: only RS* tokens are verified), never the public SECRET_KEY above (HS256
+# tokens anyone could sign, administrator claim included: idv_core.E012).
 _JWT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _JWT_PUBLIC = {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY.public_key())), "kid": "demo", "alg": "RS512"}
 JWT_AUTH = {
     "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
-    "JWT_ISSUERS": [{"ISSUER": "demo-issuer", "AUDIENCE": "demo-audience", "SECRET_KEY": SECRET_KEY}],
+    "JWT_ISSUERS": [{"ISSUER": "demo-issuer", "AUDIENCE": "demo-audience", "SECRET_KEY": ""}],
     "JWT_SIGNING_ALGORITHM": "RS512",
     "JWT_PRIVATE_SIGNING_JWK": json.dumps(
         {**json.loads(RSAAlgorithm.to_jwk(_JWT_KEY)), "kid": "demo", "alg": "RS512"}

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from edx_rest_framework_extensions.auth.jwt.tests.utils import (
     generate_asymmetric_jwt_token,
@@ -152,7 +153,9 @@ def test_learners_cannot_read_attempts_even_their_own(api_client, user, make_use
         assert "Secret" not in response.content.decode()
 
 
-def test_staff_read_a_user_s_attempts(api_client, user, staff_user):
+def test_staff_with_the_name_permission_read_a_user_s_attempts(api_client, user, staff_user):
+    # Without idv_core.view_verified_name the names are redacted (tests/core/test_rest_attempts.py).
+    staff_user.user_permissions.add(Permission.objects.get(codename="view_verified_name"))
     first = api.create_verification_attempt(user, "Ada", "denied", provider="persona", external_id="inq_1")
     second = api.create_verification_attempt(user, "Ada King", "approved", FUTURE)
     api_client.credentials(HTTP_AUTHORIZATION=f"JWT {_jwt(staff_user)}")

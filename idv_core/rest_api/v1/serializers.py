@@ -13,11 +13,14 @@ class UserVerificationStatusSerializer(serializers.Serializer):
 
 
 class VerificationAttemptSerializer(serializers.Serializer):
-    """One attempt (``idv_core.data.VerificationAttemptRecord``); ``name`` is PII, for staff only."""
+    """
+    One attempt (``idv_core.data.VerificationAttemptRecord``). ``name`` is PII: null unless the requester
+    has the ``idv_core.view_verified_name`` permission.
+    """
 
     id = serializers.IntegerField()
     user_id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
     status = serializers.CharField()
     provider = serializers.CharField()
     external_id = serializers.CharField()

@@ -24,7 +24,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from idv_core import api
+from idv_core import api, names
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidTransition, VerificationAttemptNotFound
 from idv_manual import reviews
@@ -139,7 +139,7 @@ class ManualReviewAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     def attempt_name(self, obj: ManualReview) -> str:
         """The name being verified (PII: shown to reviewers, never logged)."""
         record = _attempt(obj.attempt_id)
-        return record.name if record else "-"
+        return names.for_display(record.name) if record else "-"
 
     @admin.display(description="attempt expires")
     def attempt_expiration(self, obj: ManualReview) -> Any:
@@ -191,7 +191,7 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
         """The name to check against the document (PII: shown to reviewers, never logged)."""
         # On the list page the attempt was read with the page's others; on an entry's page it is read here.
         record = obj.attempt_record if hasattr(obj, "attempt_record") else _attempt(obj.attempt_id)
-        return record.name if record else "(attempt deleted)"
+        return names.for_display(record.name) if record else "(attempt deleted)"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[PendingAttempt], search_term: str

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
-from idv_core import api
+from idv_core import api, names
 from idv_manual.models import REASON_MAX_LENGTH, Decision, ManualReview
 
 #: idv_core's limit on a verified name, checked here so that staff see it as a form error.
@@ -52,6 +52,8 @@ def clean_verified_name(name: str) -> str:
     """
     if any(unicodedata.category(character) == "Cc" for character in name):
         raise forms.ValidationError("The name must not contain control characters (line breaks, tabs...).")
+    if invisible := names.invisible_characters(name):
+        raise forms.ValidationError(names.invisible_characters_message(invisible))
     return name
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from idv_core import api
+from idv_core.models import VerificationAttempt
 from idv_manual.models import ManualReview, PendingAttempt
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,7 @@ def test_a_denial_without_a_reason_is_refused(reviewer_client, user, signals):
             "No user has this username or email address.",
         ),
         ({"name": "Ada\tKing", "decision": "approved"}, "must not contain control characters"),
+        ({"name": "\u202egniK adA", "decision": "approved"}, "invisible format characters"),
         (
             {
                 "name": "Ada",
@@ -186,6 +188,19 @@ def test_pending_attempts_of_any_provider_are_queued_with_their_name(
     assert "Grace Hopper" in page
     assert "testprovider" in page
     assert "persona-ish" in page
+
+
+def test_the_queue_shows_a_bidi_override_of_an_old_row_as_a_marker(
+    reviewer_client, user, django_capture_on_commit_callbacks
+):
+    attempt_id = _pending(user, capture=django_capture_on_commit_callbacks)
+    # A row written before names refused bidi overrides (straight to the table: the API refuses it now).
+    VerificationAttempt.objects.filter(pk=attempt_id).update(name="\u202erepooH ecarG")
+    pages = [reviewer_client.get(QUEUE).content.decode()]
+    pages.append(reviewer_client.get(f"{QUEUE}{PendingAttempt.objects.get().pk}/change/").content.decode())
+    for page in pages:
+        assert "[U+202E]repooH ecarG" in page
+        assert "\u202e" not in page
 
 
 def test_bulk_approval_of_another_provider_s_pending_attempts(
