@@ -125,6 +125,7 @@ def add_to_outbox(
     *,
     attempt_id: int,
     user_id: int,
+    first_sequence: int = 0,
 ) -> int:
     """
     Store the events of one change that are routed to the bus, in the current transaction.
@@ -134,6 +135,7 @@ def add_to_outbox(
             happened; the metadata is the one the in-process signal is sent with.
         attempt_id: The attempt the events are about.
         user_id: Its user.
+        first_sequence: The number of the first event among the attempt's events (the next ones follow).
 
     Returns:
         How many rows were written (0, and no query, when no event type is routed).
@@ -145,11 +147,12 @@ def add_to_outbox(
             topic=route.topic,
             event_key_field=route.event_key_field,
             attempt_id=attempt_id,
+            sequence=first_sequence + index if first_sequence else 0,
             user_id=user_id,
             payload=_serializer(signal).to_dict(event_data),
             metadata=metadata_to_json(metadata),
         )
-        for signal, event_data, metadata in events
+        for index, (signal, event_data, metadata) in enumerate(events)
         for route in get_routes(signal.event_type)
     ]
     if rows:

@@ -138,6 +138,22 @@ def test_each_status_change_writes_its_event_in_order(user, streams):
     assert all(row.delivered is None for row in rows)
 
 
+def test_outbox_rows_carry_their_events_numbers_in_commit_order(make_user, streams):
+    first = api.create_verification_attempt(make_user(), "Ada King", "pending")
+    second = api.create_verification_attempt(make_user(), "Ada Lovelace", "approved")
+    api.update_verification_attempt(first, status="approved")
+    api.update_verification_attempt(first, status="denied")
+    rows = OutboxEvent.objects.order_by("pk")
+    assert [(row.attempt_id, row.sequence, row.payload["idv_attempt"]["status"]) for row in rows] == [
+        (first, 1, "created"),
+        (first, 2, "pending"),
+        (second, 1, "created"),
+        (second, 2, "approved"),
+        (first, 3, "approved"),
+        (first, 4, "denied"),
+    ]
+
+
 def test_a_rolled_back_change_leaves_no_outbox_row(user, streams, signals):
     written_inside = []
 
