@@ -121,6 +121,7 @@ _POSITIVE_NUMBERS = (
     "IDV_EVENT_BUS_RELAY_POLL_SECONDS",
     "IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS",
     "IDV_EVENT_BUS_RELAY_LEASE_SECONDS",
+    "IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS",
 )
 _REDIS_PRODUCERS = (
     "edx_event_bus_redis.create_producer",
@@ -163,6 +164,19 @@ def _check_event_bus() -> list[CheckMessage]:
         value = idv_setting(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             messages.append(Error(f"{name} must be a positive number, not {value!r}.", id="idv_core.E006"))
+    if not messages:
+        timeout = idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS")
+        lease = idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS")
+        if 2 * timeout >= lease:
+            messages.append(
+                Error(
+                    f"IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS ({timeout!r}) must be less than half of "
+                    f"IDV_EVENT_BUS_RELAY_LEASE_SECONDS ({lease!r}).",
+                    hint="A relay stalled on Redis must give up (connect, then answer) before its lease "
+                    "expires, or two relays could send at once.",
+                    id="idv_core.E006",
+                )
+            )
     config = idv_setting("IDV_EVENT_BUS_PRODUCER_CONFIG")
     errors = _event_bus_config_errors(config)
     messages.extend(

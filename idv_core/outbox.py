@@ -8,13 +8,17 @@ configured nothing is written (and no query is made).
 
 Read side (:class:`OutboxRelay`): reads undelivered rows in ``id`` order and sends each through a
 :class:`RedisStreamsTransport`, which writes the message exactly as edx-event-bus-redis's producer does
-(its ``RedisMessage`` headers and openedx-events' Avro bytes) but, unlike the producer's ``send()``, returns
-the Redis stream id or raises. A row is marked delivered only once Redis returned that id; the relay stops
-at the first bus failure and is retried with backoff, so an attempt's later event never overtakes an
-earlier undelivered one. Delivery is therefore at least once: consumers de-duplicate on the event id
-(``metadata.id``), which is the id the in-process signal carried too.
+(its ``RedisMessage`` headers and openedx-events' Avro bytes) but, unlike the producer's ``send()``, confirms
+or raises, and writes under an explicit stream id. A row is marked delivered only once Redis confirmed it;
+the relay stops at the first bus failure and is retried with backoff, so an attempt's later event never
+overtakes an earlier undelivered one.
 
-See docs/decisions/0004-transactional-outbox.rst.
+Exactly once on the stream: each row's stream id is chosen (above the stream's last id) and committed to
+the row before its first send, and every retry sends that same id, so Redis refuses a second copy of a row
+whose first send timed out after Redis stored it, or whose relay died before marking it. One relay sends
+at a time: a lease, renewed before every send, and socket timeouts well below the lease.
+
+See docs/decisions/0004-transactional-outbox.rst and 0007-exactly-once-on-the-stream.rst.
 """
 
 from __future__ import annotations
@@ -199,33 +203,92 @@ class EncodedMessage:
     fields: dict[bytes, bytes]
 
 
+class StreamIdTaken(Exception):
+    """The stream already has an entry at or after the id chosen for a record, and it is not the record."""
+
+
+#: A Redis stream id as numbers: (milliseconds, sequence).
+StreamId = tuple[int, int]
+
+
+def parse_stream_id(value: str | bytes) -> StreamId:
+    """Return the (milliseconds, sequence) of a Redis stream id such as ``"1700000000000-3"``."""
+    text = value.decode() if isinstance(value, bytes) else value
+    milliseconds, _, sequence = text.partition("-")
+    return int(milliseconds), int(sequence or 0)
+
+
+def format_stream_id(stream_id: StreamId) -> str:
+    """Return ``stream_id`` as Redis writes it."""
+    return f"{stream_id[0]}-{stream_id[1]}"
+
+
 class Transport(Protocol):
-    """What the relay needs from a bus: encode a record, then add it and return the bus's id or raise."""
+    """What the relay needs from a bus: encode a record, then add it under the id chosen for it, or raise."""
 
     def encode(
         self, *, signal: OpenEdxPublicSignal, topic: str, event_data: dict[str, Any], metadata: EventsMetadata
     ) -> EncodedMessage:
         """Return the message for the event (raises if the event cannot be encoded)."""
 
-    def add(self, message: EncodedMessage) -> str:
-        """Write ``message``; return the bus's id for it once the bus accepted it; raise otherwise."""
+    def last_id(self, stream: str) -> StreamId:
+        """Return the last id the stream ever gave an entry ((0, 0) for a stream that does not exist)."""
+
+    def add(self, message: EncodedMessage, stream_id: str) -> bool:
+        """
+        Write ``message`` under ``stream_id``; return False when it was already there (an earlier try that
+        timed out did store it: nothing is added). Raise :class:`StreamIdTaken` when another entry holds
+        the id or a later one; raise anything else when the bus did not answer.
+        """
+
+
+#: Redis's answer to an XADD whose explicit id is not above the stream's last id.
+_ID_NOT_ABOVE_TOP = "equal or smaller than the target stream top item"
+
+
+def _with_timeouts(client: Any, seconds: float) -> Any:
+    """
+    A client on the same server as the producer's walrus ``client``, whose every call gives up after
+    ``seconds`` (connecting, then each reply) and is never retried by redis-py itself.
+
+    redis-py retries a command that timed out (3 times by default): an XADD retried that way is a second
+    copy when the first one was stored. The relay retries instead, with the record's id. A client that is
+    not redis-py's (a test double) is used as it is.
+    """
+    pool = getattr(client, "connection_pool", None)
+    if pool is None:
+        return client
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    kwargs = {
+        **pool.connection_kwargs,
+        "socket_timeout": seconds,
+        "socket_connect_timeout": seconds,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    return type(client)(connection_pool=type(pool)(connection_class=pool.connection_class, **kwargs))
 
 
 class RedisStreamsTransport:
     """
-    Redis Streams exactly as edx-event-bus-redis's ``RedisEventProducer.send`` writes them, but confirmed.
+    Redis Streams exactly as edx-event-bus-redis's ``RedisEventProducer.send`` writes them, but confirmed,
+    under an explicit id, and with timeouts.
 
     ``send()`` catches every error and only logs it, so its caller cannot know whether the message was
-    stored. This class does the same steps with the library's own pieces: ``get_full_topic`` (the
+    stored, and it always lets Redis choose the id (``*``), so a retry after a timeout can store a second
+    copy. This class does the same steps with the library's own pieces: ``get_full_topic`` (the
     ``EVENT_BUS_TOPIC_PREFIX``), openedx-events' ``serialize_event_data_to_bytes``, ``RedisMessage``'s
-    ``to_binary_dict`` (the CloudEvents headers), and the producer's walrus client's
-    ``Stream(...).add(..., maxlen=EVENT_BUS_REDIS_STREAM_MAX_LEN, approximate=True)`` (XADD), which
-    returns the stream id or raises.
+    ``to_binary_dict`` (the CloudEvents headers), and walrus's ``Stream(...).add(..., id=...,
+    maxlen=EVENT_BUS_REDIS_STREAM_MAX_LEN, approximate=True)`` (XADD with an explicit id: Redis refuses an
+    id that is not above the stream's last one, so the same record can never be stored twice). Its client
+    is the producer's, with ``IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS`` timeouts and no retries.
     """
 
-    def __init__(self, producer: Any) -> None:
-        """Use the walrus client of an edx-event-bus-redis ``RedisEventProducer``."""
-        self.client = producer.client
+    def __init__(self, producer: Any, socket_timeout: float | None = None) -> None:
+        """Use (a timed-out copy of) the walrus client of an edx-event-bus-redis ``RedisEventProducer``."""
+        seconds = socket_timeout or float(idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS"))
+        self.client = _with_timeouts(producer.client, seconds)
 
     def encode(
         self, *, signal: OpenEdxPublicSignal, topic: str, event_data: dict[str, Any], metadata: EventsMetadata
@@ -240,14 +303,36 @@ class RedisStreamsTransport:
         message = RedisMessage(topic=full_topic, event_data=event_bytes, event_metadata=metadata)
         return EncodedMessage(stream=full_topic, fields=message.to_binary_dict())
 
-    def add(self, message: EncodedMessage) -> str:
-        """XADD the message (trimmed as the library trims) and return its stream id."""
-        from edx_event_bus_redis.internal.producer import STREAM_MAX_LEN
+    def last_id(self, stream: str) -> StreamId:
+        """XINFO STREAM's last-generated-id (trimming and deleting never lower it)."""
+        from redis.exceptions import ResponseError
 
-        stream_id = self.client.Stream(message.stream).add(
-            message.fields, maxlen=STREAM_MAX_LEN, approximate=True
-        )
-        return stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+        try:
+            info = self.client.Stream(stream).info()
+        except ResponseError as error:
+            if "no such key" in str(error).lower():
+                return (0, 0)
+            raise
+        return parse_stream_id(info["last-generated-id"])
+
+    def add(self, message: EncodedMessage, stream_id: str) -> bool:
+        """XADD the message under ``stream_id`` (trimmed as the library trims); False if already stored."""
+        from edx_event_bus_redis.internal.producer import STREAM_MAX_LEN
+        from redis.exceptions import ResponseError
+
+        stream = self.client.Stream(message.stream)
+        try:
+            stream.add(message.fields, id=stream_id, maxlen=STREAM_MAX_LEN, approximate=True)
+        except ResponseError as error:
+            if _ID_NOT_ABOVE_TOP not in str(error):
+                raise
+            # Refused: either an earlier try of this record was stored (its CloudEvents id matches), or
+            # the stream moved past the id (another writer), and the record must get a new one.
+            stored = stream.range(stream_id, stream_id, 1)
+            if stored and dict(stored[0][1]).get(b"id") == message.fields.get(b"id"):
+                return False
+            raise StreamIdTaken(stream_id) from error
+        return True
 
 
 def get_transport() -> Transport:
@@ -288,6 +373,8 @@ class BatchResult:
     lease_elsewhere: bool = False
     #: Whether the batch was full (more records are probably waiting).
     full: bool = False
+    #: Records Redis already had (an earlier try timed out after storing them): marked, not added again.
+    already_stored: int = 0
     stream_ids: list[str] = field(default_factory=list)
 
 
@@ -317,6 +404,9 @@ class OutboxRelay:
         """``transport`` defaults to :func:`get_transport` (built on first use); ``clock`` tells the time."""
         self._transport = transport
         self.clock = clock
+        # The last stream id this relay wrote (or found) per stream, so that only the first record of a
+        # stream asks Redis for its last id.
+        self._last_ids: dict[str, StreamId] = {}
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @property
@@ -394,8 +484,14 @@ class OutboxRelay:
                     type(error).__name__,
                 )
                 continue
+            # The lease again, right before the send: a relay that stalled longer than the lease (Redis
+            # frozen) finds another relay took over, and stops. A send is bounded by the socket timeouts,
+            # which the checks keep well below the lease (idv_core.E006).
+            if not self.hold_lease():
+                result.lease_elsewhere = True
+                break
             try:
-                stream_id = transport.add(message)
+                stream_id, stored = self._add_once(record, message)
             except Exception as error:  # noqa: BLE001 -- the bus is down: stop, the caller backs off
                 result.bus_error = type(error).__name__
                 self._record_failure(record, error, retry_at=None)
@@ -409,8 +505,49 @@ class OutboxRelay:
                 delivered=self.clock(), message_id=stream_id, tries=F("tries") + 1, last_error=""
             )
             result.delivered += 1
+            result.already_stored += 0 if stored else 1
             result.stream_ids.append(stream_id)
         return result
+
+    def _next_id(self, stream: str, *, ask: bool = False) -> StreamId:
+        """
+        A stream id above the last one this relay wrote, the clock's milliseconds when they are higher.
+
+        ``ask``: above the last id the stream ever gave (one more call to Redis), when Redis refused the
+        id chosen without asking (another writer on the stream, another relay, a clock behind Redis's).
+        """
+        last = self.transport.last_id(stream) if ask else self._last_ids.get(stream, (0, 0))
+        now = int(self.clock().timestamp() * 1000)
+        return (now, 0) if now > last[0] else (last[0], last[1] + 1)
+
+    def _add_once(self, record: OutboxEvent, message: EncodedMessage) -> tuple[str, bool]:
+        """
+        Add ``record``'s message under the stream id chosen for it, choosing (and storing) one on its first
+        try; return the id and whether this call stored the message (False: an earlier try had).
+
+        The id is written to the record before the XADD, so that every later try (this relay's, or another
+        relay's after a crash or a lost lease) sends the same id and Redis refuses a second copy.
+        """
+        for ask in (False, True):
+            if not record.message_id:
+                record.message_id = format_stream_id(self._next_id(message.stream, ask=ask))
+                OutboxEvent.objects.filter(pk=record.pk).update(message_id=record.message_id)
+            try:
+                stored = self.transport.add(message, record.message_id)
+            except StreamIdTaken:
+                # The stream is past this id and the record is not there: choose again, above its last id.
+                log.info(
+                    "The stream %s is past the id chosen for IDV outbox record %s; choosing a new one.",
+                    message.stream,
+                    record.pk,
+                )
+                record.message_id = ""
+                continue
+            self._last_ids[message.stream] = max(
+                self._last_ids.get(message.stream, (0, 0)), parse_stream_id(record.message_id)
+            )
+            return record.message_id, stored
+        raise StreamIdTaken(message.stream)
 
     @staticmethod
     def _record_failure(record: OutboxEvent, error: Exception, retry_at: datetime | None) -> None:

@@ -21,6 +21,7 @@ from openedx_events.event_bus.avro.deserializer import deserialize_bytes_to_even
 from openedx_events.learning.data import VerificationAttemptData
 from openedx_events.learning.signals import IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_CREATED
 from openedx_events.tooling import OpenEdxPublicSignal
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from idv_core import api, outbox
 from idv_core.models import OutboxEvent, OutboxRelayLease
@@ -411,6 +412,117 @@ def test_one_relay_at_a_time(user, streams):
     first.release_lease()
     assert second.deliver_batch().delivered == 3
     assert OutboxRelayLease.objects.get().owner == "b"
+
+
+# --- exactly once on the stream, one relay at a time (issue 13, points 7 and 11) ------------------
+
+
+def _event_ids_on(streams, stream=STREAM):
+    return [fields[b"id"].decode() for _stream_id, fields in streams.all(stream)]
+
+
+def test_a_send_that_timed_out_after_redis_stored_it_is_not_stored_again(user, streams):
+    """Redis stores the entry but the answer never comes (a frozen Redis, a socket timeout): retry."""
+    _approve(user)
+    timeouts = iter([True])
+
+    def answer_lost():
+        if next(timeouts, False):
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    streams.after_add = answer_lost
+    first = RELAY.deliver_batch()
+    assert (first.delivered, first.bus_error) == (0, "TimeoutError")
+    head = OutboxEvent.objects.order_by("pk").first()
+    assert head.delivered is None
+    assert head.message_id  # chosen before the send, kept for the retry
+
+    second = RELAY.deliver_batch()
+    assert (second.delivered, second.already_stored) == (3, 1)
+    assert [add["id"] for add in streams.adds[:2]] == [head.message_id, head.message_id]
+    rows = list(OutboxEvent.objects.order_by("pk"))
+    assert _event_ids_on(streams) == [str(row.event_id) for row in rows]  # each once, in order
+    assert [row.message_id for row in rows] == [entry[0].decode() for entry in streams.all(STREAM)]
+
+
+def test_a_relay_killed_after_the_send_does_not_store_the_record_twice(user, streams):
+    """The record's stream id is committed before the send: a new relay retries with it."""
+    _approve(user)
+
+    def killed():
+        streams.after_add = None
+        raise KeyboardInterrupt  # the process dies between Redis's answer and the marking
+
+    streams.after_add = killed
+    with pytest.raises(KeyboardInterrupt):
+        outbox.OutboxRelay(owner="dead").deliver_batch()
+    OutboxRelayLease.objects.all().delete()
+    assert outbox.OutboxRelay(owner="new").deliver_batch().delivered == 3
+    assert _event_ids_on(streams) == [
+        str(i) for i in OutboxEvent.objects.order_by("pk").values_list("event_id", flat=True)
+    ]
+
+
+def test_stream_ids_go_above_another_writers_later_ids(user, streams):
+    """A stream id from the relay's clock that Redis refuses (another writer is ahead) is chosen again."""
+    future = redisless_bus.create_producer().client.Stream(STREAM)
+    future.add({b"id": b"someone-else", b"event_data": b""}, id="9999999999999-5")
+    _approve(user)
+    result = RELAY.deliver_batch()
+    assert result.delivered == 3
+    ids = [entry[0].decode() for entry in streams.all(STREAM)]
+    assert ids == ["9999999999999-5", "9999999999999-6", "9999999999999-7", "9999999999999-8"]
+    assert list(OutboxEvent.objects.order_by("pk").values_list("message_id", flat=True)) == ids[1:]
+
+
+def test_a_relay_that_stalled_longer_than_its_lease_stops_sending(user, streams, settings):
+    """
+    Relay A's send hangs on a frozen Redis past its lease; relay B takes over and delivers everything; then
+    A's send returns. A re-checks the lease before its next send and stops: nothing is sent twice.
+    """
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = 60
+    _approve(user)
+    now = [timezone.now()]
+    first = outbox.OutboxRelay(owner="a", clock=lambda: now[0])
+    second = outbox.OutboxRelay(owner="b", clock=lambda: now[0])
+    taken_over = []
+
+    def redis_frozen_while_the_lease_runs_out():
+        if not taken_over:
+            taken_over.append(True)
+            now[0] += timedelta(seconds=61)
+            taken_over.append(second.deliver_batch())
+
+    streams.before_add = redis_frozen_while_the_lease_runs_out
+    stalled = first.deliver_batch()
+
+    assert taken_over[1].delivered == 3
+    assert stalled.lease_elsewhere
+    assert (stalled.delivered, stalled.already_stored) == (1, 1)  # its one send, already stored by B
+    assert len(streams.adds) == 4  # B's three, A's one (refused by Redis as a duplicate)
+    assert _event_ids_on(streams) == [
+        str(i) for i in OutboxEvent.objects.order_by("pk").values_list("event_id", flat=True)
+    ]
+    assert OutboxRelayLease.objects.get().owner == "b"
+
+
+def test_the_relays_redis_client_times_out_and_never_retries_by_itself(settings):
+    settings.EVENT_BUS_PRODUCER = "edx_event_bus_redis.create_producer"
+    settings.EVENT_BUS_REDIS_CONNECTION_URL = "redis://127.0.0.1:1/0"
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 2.5
+    transport = outbox.get_transport()
+    kwargs = transport.client.connection_pool.connection_kwargs
+    assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (2.5, 2.5)
+    assert kwargs["retry"].get_retries() == 0
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 1, 0)
+
+
+def test_a_socket_timeout_not_well_below_the_lease_is_an_error(settings):
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = 10
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 5
+    assert [check_id for check_id, _ in _check_ids()] == ["idv_core.E006"]
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 4.9
+    assert _check_ids() == []
 
 
 def test_a_dead_relays_lease_expires(settings):
