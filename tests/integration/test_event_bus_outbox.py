@@ -37,7 +37,8 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO_ROOT / "demo"
 FIGURES = REPO_ROOT / "build" / "eventbus-figures.json"
-DATABASE = "idv_it_eventbus"
+# Its own database per checkout (IDV_TEST_MYSQL_TEST_DATABASE), so that two checkouts can run it at once.
+DATABASE = "_".join(filter(None, ["idv_it_eventbus", os.environ.get("IDV_TEST_MYSQL_TEST_DATABASE", "")]))
 REDIS_DB = 13
 TOPIC = "learning-idv-attempt"
 WAIT_SECONDS = 120
