@@ -464,9 +464,10 @@ def retire_user_verification_names(user: UserOrId) -> int:
     retirement; the LMS's ``USER_RETIRE_LMS_MISC`` signal reaches it through ``idv_core.handlers``).
 
     The attempts keep their status and dates, so the platform still knows the user was verified; no
-    event is sent. Outbox records not yet delivered still go out, with blank names (the verified name and
-    the user's full name). Each installed provider's ``retire_user`` hook runs in the same transaction: if
-    one raises, nothing is erased and the error propagates (the LMS's retirement retries the step).
+    event is sent. Outbox records not yet delivered still go out blanked (the verified name, and the
+    user's full name, username and e-mail). Each installed provider's ``retire_user`` hook runs in the
+    same transaction: if one raises, nothing is erased and the error propagates (the LMS's retirement
+    retries the step).
     Returns the number of attempts whose name was erased.
     """
     user_id = _user_id(user)

@@ -121,7 +121,6 @@ _POSITIVE_NUMBERS = (
     "IDV_EVENT_BUS_RELAY_POLL_SECONDS",
     "IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS",
     "IDV_EVENT_BUS_RELAY_LEASE_SECONDS",
-    "IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS",
 )
 _REDIS_PRODUCERS = (
     "edx_event_bus_redis.create_producer",
@@ -164,8 +163,18 @@ def _check_event_bus() -> list[CheckMessage]:
         value = idv_setting(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             messages.append(Error(f"{name} must be a positive number, not {value!r}.", id="idv_core.E006"))
-    if not messages:
-        timeout = idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS")
+    timeout = idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
+        messages.append(
+            Error(
+                "IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS must be a positive number or None, "
+                f"not {timeout!r}.",
+                id="idv_core.E006",
+            )
+        )
+    elif not messages and timeout is not None:
         lease = idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS")
         if 2 * timeout >= lease:
             messages.append(

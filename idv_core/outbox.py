@@ -164,19 +164,27 @@ def add_to_outbox(
     return len(rows)
 
 
+#: What retirement blanks in an outbox payload's ``idv_attempt``: the verified name, and the learner's
+#: full name, username and e-mail (``user.pii``). The user's id stays: consumers retire by it.
+_RETIRED_PII_FIELDS = ("name", "username", "email")
+
+
 def scrub_names(user_id: int) -> int:
     """
-    Erase the names (the verified name and the full name) from ``user_id``'s outbox payloads (retirement).
+    Erase ``user_id``'s personal data from their outbox payloads (retirement): the verified name, and the
+    full name, username and e-mail of ``user.pii``.
 
-    Undelivered events still go out, with blank names. Returns the number of rows changed.
+    Delivered records (kept for ``IDV_EVENT_BUS_OUTBOX_RETENTION_DAYS``) are scrubbed too; undelivered
+    ones still go out, blanked. Copies already on the stream cannot be recalled (docs/events.rst).
+    Returns the number of rows changed.
     """
     changed = []
     for row in OutboxEvent.objects.filter(user_id=user_id).only("pk", "payload"):
         attempt = row.payload.get("idv_attempt", {})
         pii = attempt.get("user", {}).get("pii", {})
-        if attempt.get("name") or pii.get("name"):
+        if attempt.get("name") or any(pii.get(key) for key in _RETIRED_PII_FIELDS):
             attempt["name"] = ""
-            pii["name"] = ""
+            pii.update(dict.fromkeys(_RETIRED_PII_FIELDS, ""))
             changed.append(row)
     if changed:
         OutboxEvent.objects.bulk_update(changed, ["payload"])
@@ -242,6 +250,14 @@ class Transport(Protocol):
         """
 
 
+def relay_socket_timeout() -> float:
+    """``IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS``, or by default a quarter of the lease, at most 5 s."""
+    configured = idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS")
+    if configured is not None:
+        return float(configured)
+    return min(5.0, float(idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS")) / 4)
+
+
 #: Redis's answer to an XADD whose explicit id is not above the stream's last id.
 _ID_NOT_ABOVE_TOP = "equal or smaller than the target stream top item"
 
@@ -287,8 +303,7 @@ class RedisStreamsTransport:
 
     def __init__(self, producer: Any, socket_timeout: float | None = None) -> None:
         """Use (a timed-out copy of) the walrus client of an edx-event-bus-redis ``RedisEventProducer``."""
-        seconds = socket_timeout or float(idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS"))
-        self.client = _with_timeouts(producer.client, seconds)
+        self.client = _with_timeouts(producer.client, socket_timeout or relay_socket_timeout())
 
     def encode(
         self, *, signal: OpenEdxPublicSignal, topic: str, event_data: dict[str, Any], metadata: EventsMetadata

@@ -5,6 +5,7 @@ consumer code over an in-memory stand-in of the Redis client (tests/core/redisle
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from datetime import timedelta
@@ -239,6 +240,31 @@ def test_retirement_scrubs_the_names_of_outbox_payloads(make_user, streams):
     *_, last = _consume(streams)
     assert not last[2].name  # blank ("" or None after Avro)
     assert not last[2].user.pii.name
+
+
+def test_after_retirement_no_outbox_payload_holds_the_learners_name_email_or_username(make_user, streams):
+    ada = make_user(username="ada_l", email="ada@example.org", first_name="Augusta", last_name="Ada King")
+    bob = make_user(username="bob_r", email="bob@example.org")
+    _approve(ada, "Augusta Ada King")
+    _approve(bob, "Robert Roe")
+    RELAY.deliver_batch()  # delivered...
+    api.create_verification_attempt(ada, "Augusta Ada King", "created")  # ...and pending
+    api.retire_user_verification_names(ada)
+    ada_rows = list(OutboxEvent.objects.filter(user_id=ada.pk))
+    assert len(ada_rows) == 4
+    for row in ada_rows:
+        text = json.dumps(row.payload)
+        for personal in ("Augusta", "Ada King", "ada_l", "ada@example.org"):
+            assert personal not in text
+        assert row.payload["idv_attempt"]["user"]["id"] == ada.pk
+    bob_pii = {
+        json.dumps(row.payload["idv_attempt"]["user"]["pii"])
+        for row in OutboxEvent.objects.filter(user_id=bob.pk)
+    }
+    assert all("bob_r" in pii and "bob@example.org" in pii for pii in bob_pii)
+    assert RELAY.deliver_batch().delivered == 1  # the pending one still goes out, blanked
+    *_, last = _consume(streams)
+    assert (last[2].user.id, last[2].user.pii.username, last[2].user.pii.email) == (ada.pk, "", "")
 
 
 def test_retirement_without_outbox_rows_changes_nothing_there(user):
@@ -522,6 +548,19 @@ def test_a_socket_timeout_not_well_below_the_lease_is_an_error(settings):
     settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 5
     assert [check_id for check_id, _ in _check_ids()] == ["idv_core.E006"]
     settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 4.9
+    assert _check_ids() == []
+
+
+@pytest.mark.parametrize("value", [0, -1, "5", True])
+def test_a_socket_timeout_must_be_a_positive_number(settings, value):
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = value
+    assert [check_id for check_id, _ in _check_ids()] == ["idv_core.E006"]
+
+
+@pytest.mark.parametrize(("lease", "expected"), [(60, 5.0), (3, 0.75)])
+def test_the_default_socket_timeout_is_a_quarter_of_the_lease_at_most_five_seconds(settings, lease, expected):
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = lease
+    assert outbox.relay_socket_timeout() == expected
     assert _check_ids() == []
 
 

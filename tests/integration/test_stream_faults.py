@@ -138,9 +138,13 @@ def _make_records() -> list[int]:
 class RelayThread(threading.Thread):
     """``idv_relay_events`` in a thread: batches until nothing is pending, a short wait after a bus error."""
 
-    def __init__(self, owner: str = "relay") -> None:
+    def __init__(self, owner: str = "relay", *, fault_after: int = 0, fault=None) -> None:
+        """``fault`` runs once, between two batches, when this relay has delivered ``fault_after`` records."""
         super().__init__(daemon=True)
         self.owner = owner
+        self.fault_after = fault_after
+        self.fault = fault
+        self.faulted = threading.Event()
         self.stop = threading.Event()
         self.bus_errors: Counter[str] = Counter()
         self.already_stored = 0
@@ -156,6 +160,15 @@ class RelayThread(threading.Thread):
             relay.owner = self.owner
             deadline = time.monotonic() + WAIT_SECONDS
             while not self.stop.is_set() and time.monotonic() < deadline:
+                if (
+                    self.fault is not None
+                    and not self.faulted.is_set()
+                    and self.delivered >= self.fault_after
+                ):
+                    # Here, not from the test's thread: the fault lands at this point however fast the
+                    # relay and however busy the machine.
+                    self.fault()
+                    self.faulted.set()
                 batch = relay.deliver_batch()
                 self.delivered += batch.delivered
                 self.already_stored += getattr(batch, "already_stored", 0)
@@ -173,13 +186,6 @@ class RelayThread(threading.Thread):
             self.error = error
         finally:
             connections.close_all()
-
-
-def _wait_until_delivered(count: int) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while OutboxEvent.objects.filter(delivered__isnull=False).count() < count:
-        assert time.monotonic() < deadline, "the relay did not get that far"
-        time.sleep(0.01)
 
 
 def _read_stream(port: int, stream: str) -> tuple[int, int, int, list[str]]:
@@ -227,11 +233,10 @@ def _check_once_and_in_order(own_redis: OwnRedis, stream: str, name: str, relays
 def test_a_frozen_redis_never_gets_a_record_twice(own_redis, routed):
     own_redis.start()
     _make_records()
-    relay = RelayThread()
+    relay = RelayThread(fault_after=300, fault=lambda: own_redis.signal(signal.SIGSTOP))
     relay.start()
-    _wait_until_delivered(300)
-    own_redis.signal(signal.SIGSTOP)
     try:
+        assert relay.faulted.wait(WAIT_SECONDS)
         time.sleep(7)  # the probe's freeze; the relay's sends time out meanwhile
     finally:
         own_redis.signal(signal.SIGCONT)
@@ -245,10 +250,9 @@ def test_a_killed_and_restarted_redis_never_gets_a_record_twice(own_redis, route
     own_redis.persistent = True
     own_redis.start()
     _make_records()
-    relay = RelayThread()
+    relay = RelayThread(fault_after=300, fault=own_redis.kill)
     relay.start()
-    _wait_until_delivered(300)
-    own_redis.kill()
+    assert relay.faulted.wait(WAIT_SECONDS)
     _wait_for_errors(relay)
     own_redis.start()
     _check_once_and_in_order(own_redis, routed, "killed and restarted", [relay])
@@ -276,11 +280,10 @@ def test_a_relay_stalled_longer_than_the_lease_stops_when_another_took_over(own_
     settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 30
     own_redis.start()
     _make_records()
-    first = RelayThread(owner="first")
+    first = RelayThread(owner="first", fault_after=300, fault=lambda: own_redis.signal(signal.SIGSTOP))
     first.start()
-    _wait_until_delivered(300)
-    own_redis.signal(signal.SIGSTOP)
     try:
+        assert first.faulted.wait(WAIT_SECONDS)
         second = RelayThread(owner="second")
         second.start()
         time.sleep(7)  # the first relay's lease runs out, the second takes it over and blocks too
