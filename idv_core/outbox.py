@@ -16,7 +16,8 @@ overtakes an earlier undelivered one.
 Exactly once on the stream: each row's stream id is chosen (above the stream's last id) and committed to
 the row before its first send, and every retry sends that same id, so Redis refuses a second copy of a row
 whose first send timed out after Redis stored it, or whose relay died before marking it. One relay sends
-at a time: a lease, renewed before every send, and socket timeouts well below the lease.
+at a time: a lease, checked (and renewed when needed) before every send, and socket timeouts well below
+the lease.
 
 See docs/decisions/0004-transactional-outbox.rst and 0007-exactly-once-on-the-stream.rst.
 """
@@ -209,6 +210,10 @@ class EncodedMessage:
 
     stream: str
     fields: dict[bytes, bytes]
+
+
+class _LeaseLost(Exception):
+    """Another relay holds the lease: this one must not send."""
 
 
 class StreamIdTaken(Exception):
@@ -422,6 +427,8 @@ class OutboxRelay:
         # The last stream id this relay wrote (or found) per stream, so that only the first record of a
         # stream asks Redis for its last id.
         self._last_ids: dict[str, StreamId] = {}
+        #: When the lease this relay last took or renewed expires (None: it holds none).
+        self._lease_until: datetime | None = None
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @property
@@ -435,17 +442,33 @@ class OutboxRelay:
         """Take or renew the relay lease; return False when another live relay holds it."""
         now = self.clock()
         expires = now + timedelta(seconds=idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS"))
+        self._lease_until = None
         taken = OutboxRelayLease.objects.filter(
             Q(owner=self.owner) | Q(expires__lte=now), name=LEASE_NAME
         ).update(owner=self.owner, expires=expires)
-        if taken:
-            return True
-        try:
-            with transaction.atomic():
-                OutboxRelayLease.objects.create(name=LEASE_NAME, owner=self.owner, expires=expires)
-        except IntegrityError:
-            return False
+        if not taken:
+            try:
+                with transaction.atomic():
+                    OutboxRelayLease.objects.create(name=LEASE_NAME, owner=self.owner, expires=expires)
+            except IntegrityError:
+                return False
+        self._lease_until = expires
         return True
+
+    def _check_lease_before_send(self) -> None:
+        """
+        Before each XADD: make sure this relay holds the lease for longer than a send can last (a connect
+        and an answer, each bounded by the socket timeout), renewing it when less is left. Without a query
+        while enough is left: nobody else may take the lease before the ``expires`` this relay wrote.
+
+        Raises:
+            _LeaseLost: another relay took the lease over (this one stalled past it): stop sending.
+        """
+        send_budget = timedelta(seconds=2 * relay_socket_timeout())
+        if self._lease_until is not None and self.clock() + send_budget < self._lease_until:
+            return
+        if not self.hold_lease():
+            raise _LeaseLost
 
     def release_lease(self) -> None:
         """Give the lease up (on a graceful stop), so that another relay may start at once."""
@@ -472,9 +495,8 @@ class OutboxRelay:
             pending.filter(Q(next_try__isnull=True) | Q(next_try__lte=now)).order_by("pk")[:batch_size]
         )
         result.full = len(records) == batch_size
+        encoded: list[tuple[OutboxEvent, EncodedMessage]] = []
         for record in records:
-            if should_stop():
-                break
             key = (record.attempt_id, record.topic)
             if key in blocked:
                 continue
@@ -499,14 +521,16 @@ class OutboxRelay:
                     type(error).__name__,
                 )
                 continue
-            # The lease again, right before the send: a relay that stalled longer than the lease (Redis
-            # frozen) finds another relay took over, and stops. A send is bounded by the socket timeouts,
-            # which the checks keep well below the lease (idv_core.E006).
-            if not self.hold_lease():
-                result.lease_elsewhere = True
+            encoded.append((record, message))
+        self._choose_stream_ids(encoded)
+        for record, message in encoded:
+            if should_stop():
                 break
             try:
                 stream_id, stored = self._add_once(record, message)
+            except _LeaseLost:
+                result.lease_elsewhere = True
+                break
             except Exception as error:  # noqa: BLE001 -- the bus is down: stop, the caller backs off
                 result.bus_error = type(error).__name__
                 self._record_failure(record, error, retry_at=None)
@@ -535,18 +559,36 @@ class OutboxRelay:
         now = int(self.clock().timestamp() * 1000)
         return (now, 0) if now > last[0] else (last[0], last[1] + 1)
 
+    def _choose_stream_ids(self, encoded: list[tuple[OutboxEvent, EncodedMessage]]) -> None:
+        """
+        Give every record of the batch that has none its stream id, in sending order, and store them all
+        (one UPDATE) before the first send: every later try of a record, by this relay or another, sends
+        the same id.
+        """
+        chosen = []
+        for record, message in encoded:
+            if not record.message_id:
+                stream_id = self._next_id(message.stream)
+                self._last_ids[message.stream] = stream_id
+                record.message_id = format_stream_id(stream_id)
+                chosen.append(record)
+        if chosen:
+            OutboxEvent.objects.bulk_update(chosen, ["message_id"])
+
     def _add_once(self, record: OutboxEvent, message: EncodedMessage) -> tuple[str, bool]:
         """
-        Add ``record``'s message under the stream id chosen for it, choosing (and storing) one on its first
-        try; return the id and whether this call stored the message (False: an earlier try had).
-
-        The id is written to the record before the XADD, so that every later try (this relay's, or another
-        relay's after a crash or a lost lease) sends the same id and Redis refuses a second copy.
+        Add ``record``'s message under the stream id chosen for it (:meth:`_choose_stream_ids`); return the
+        id and whether this call stored the message (False: an earlier try had). When the stream is past
+        that id without the record, a new id is chosen above the stream's last one, stored, and sent.
         """
         for ask in (False, True):
             if not record.message_id:
                 record.message_id = format_stream_id(self._next_id(message.stream, ask=ask))
                 OutboxEvent.objects.filter(pk=record.pk).update(message_id=record.message_id)
+            # The lease, right before the send: a relay that stalled longer than its lease (Redis frozen)
+            # finds another relay took over, and stops. A send is bounded by the socket timeouts, which
+            # the checks keep well below the lease (idv_core.E006).
+            self._check_lease_before_send()
             try:
                 stored = self.transport.add(message, record.message_id)
             except StreamIdTaken:
