@@ -22,6 +22,7 @@ from openedx_events.event_bus.avro.deserializer import deserialize_bytes_to_even
 from openedx_events.learning.data import VerificationAttemptData
 from openedx_events.learning.signals import IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_CREATED
 from openedx_events.tooling import OpenEdxPublicSignal
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from idv_core import api, outbox
@@ -499,6 +500,38 @@ def test_stream_ids_go_above_another_writers_later_ids(user, streams):
     ids = [entry[0].decode() for entry in streams.all(STREAM)]
     assert ids == ["9999999999999-5", "9999999999999-6", "9999999999999-7", "9999999999999-8"]
     assert list(OutboxEvent.objects.order_by("pk").values_list("message_id", flat=True)) == ids[1:]
+
+
+def test_the_last_id_of_a_stream_that_does_not_exist_is_zero(streams):
+    assert outbox.get_transport().last_id("unit-nothing-here") == (0, 0)
+
+
+def test_a_stream_that_another_writer_keeps_ahead_of_is_a_bus_error(user, streams):
+    """Refused twice (the second id chosen above the stream's last one): the batch stops, nothing marked."""
+    _approve(user)
+    other = redisless_bus.create_producer().client.Stream(STREAM)
+    ahead = iter(range(1, 100))
+
+    def another_writer_first():
+        streams.before_add = None
+        other.add({b"id": b"someone-else", b"event_data": b""}, id=f"9999999999999-{next(ahead)}")
+        streams.before_add = another_writer_first
+
+    streams.before_add = another_writer_first
+    result = RELAY.deliver_batch()
+    assert (result.delivered, result.bus_error) == (0, "StreamIdTaken")
+    assert OutboxEvent.objects.filter(delivered__isnull=False).count() == 0
+    assert _event_ids_on(streams) == ["someone-else"] * 2
+
+
+def test_another_redis_error_is_a_bus_error(user, streams):
+    _approve(user)
+
+    def wrong_type():
+        raise ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    streams.before_add = wrong_type
+    assert RELAY.deliver_batch().bus_error == "ResponseError"
 
 
 def test_a_relay_that_stalled_longer_than_its_lease_stops_sending(user, streams, settings):
