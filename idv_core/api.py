@@ -346,6 +346,7 @@ def create_verification_attempt(
     entered = [VerificationAttemptStatus.CREATED]
     if status != VerificationAttemptStatus.CREATED:
         entered.append(status)
+    events.number_status_events(attempt, len(entered))
     # With the event-bus outbox or the platform mirror on, the attempt, its outbox rows and its platform
     # row commit together. Without them there is one INSERT (and its history row) to make, which needs no
     # transaction of its own.
@@ -460,6 +461,7 @@ def update_verification_attempt(
             attempt.status = new_status.value
             entered = new_status
             changed.append("status")
+            events.number_status_events(attempt, 1)
         if new_name is not UNSET and new_name != attempt.name:
             attempt.name = new_name
             changed.append("name")
@@ -492,10 +494,11 @@ def update_verification_attempt(
         if not changed:
             return
         _record_history_context(attempt, changed_by, reason)
+        update_fields = [*changed, "modified", *(["event_sequence"] if entered is not None else [])]
         if "external_id" in changed:
-            _save_new_external_id(attempt, update_fields=[*changed, "modified"])
+            _save_new_external_id(attempt, update_fields=update_fields)
         else:
-            attempt.save(update_fields=[*changed, "modified"])
+            attempt.save(update_fields=update_fields)
         if entered is not None:
             # The user is loaded on its own (one more query) rather than joined into the locking SELECT:
             # MariaDB has no FOR UPDATE OF, so a join would also lock the learner's auth_user row.
@@ -510,9 +513,10 @@ def retire_user_verification_names(user: UserOrId) -> int:
     retirement; the LMS's ``USER_RETIRE_LMS_MISC`` signal reaches it through ``idv_core.handlers``).
 
     The attempts keep their status and dates, so the platform still knows the user was verified; no
-    event is sent. Outbox records not yet delivered still go out, with blank names (the verified name and
-    the user's full name). Each installed provider's ``retire_user`` hook runs in the same transaction: if
-    one raises, nothing is erased and the error propagates (the LMS's retirement retries the step).
+    event is sent. Outbox records not yet delivered still go out blanked (the verified name, and the
+    user's full name, username and e-mail). Each installed provider's ``retire_user`` hook runs in the
+    same transaction: if one raises, nothing is erased and the error propagates (the LMS's retirement
+    retries the step).
     Returns the number of attempts whose name was erased.
     """
     user_id = _user_id(user)

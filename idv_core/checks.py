@@ -174,6 +174,29 @@ def _check_event_bus() -> list[CheckMessage]:
         value = idv_setting(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             messages.append(Error(f"{name} must be a positive number, not {value!r}.", id="idv_core.E006"))
+    timeout = idv_setting("IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
+        messages.append(
+            Error(
+                "IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS must be a positive number or None, "
+                f"not {timeout!r}.",
+                id="idv_core.E006",
+            )
+        )
+    elif not messages and timeout is not None:
+        lease = idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS")
+        if 2 * timeout >= lease:
+            messages.append(
+                Error(
+                    f"IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS ({timeout!r}) must be less than half of "
+                    f"IDV_EVENT_BUS_RELAY_LEASE_SECONDS ({lease!r}).",
+                    hint="A relay stalled on Redis must give up (connect, then answer) before its lease "
+                    "expires, or two relays could send at once.",
+                    id="idv_core.E006",
+                )
+            )
     config = idv_setting("IDV_EVENT_BUS_PRODUCER_CONFIG")
     errors = _event_bus_config_errors(config)
     messages.extend(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from openedx_events.data import EventsMetadata
@@ -30,10 +30,8 @@ from openedx_events.learning.signals import (
 from openedx_events.tooling import OpenEdxPublicSignal
 
 from idv_core import outbox
+from idv_core.models import VerificationAttempt
 from idv_core.statuses import VerificationAttemptStatus
-
-if TYPE_CHECKING:
-    from idv_core.models import VerificationAttempt
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +78,16 @@ def build_event_data(attempt: VerificationAttempt, user: Any, status: str) -> Ve
     )
 
 
+def number_status_events(attempt: VerificationAttempt, count: int) -> None:
+    """
+    Number the ``count`` status events a change of ``attempt`` is about to send (before it is saved).
+
+    The caller holds the attempt's row lock (or is creating the row) and saves ``event_sequence`` in the
+    transaction of the change, so the numbers follow the commit order of the attempt's changes.
+    """
+    attempt.event_sequence += count
+
+
 def send_status_events_on_commit(
     attempt: VerificationAttempt, user: Any, statuses: Sequence[VerificationAttemptStatus]
 ) -> None:
@@ -88,8 +96,12 @@ def send_status_events_on_commit(
 
     The payloads and metadata are built now, from the attempt as just saved; outside a transaction they go
     at once. Events routed to the bus are written to the outbox now, in the caller's transaction (callers
-    that write the outbox open one: see ``idv_core.api``).
+    that write the outbox open one: see ``idv_core.api``). The statuses are the last ``len(statuses)``
+    events :func:`number_status_events` numbered: after the commit they are sent only if no later event of
+    the attempt was sent first (:func:`send_in_order`).
     """
+    last = attempt.event_sequence
+    first = last - len(statuses) + 1
     events = []
     for status in statuses:
         signal = STATUS_SIGNALS[status]
@@ -104,8 +116,43 @@ def send_status_events_on_commit(
         [(signal, {"idv_attempt": data}, metadata) for signal, data, metadata in events],
         attempt_id=attempt.pk,
         user_id=user.pk,
+        first_sequence=first,
     )
-    transaction.on_commit(functools.partial(_send, events), robust=True)
+    transaction.on_commit(functools.partial(send_in_order, attempt.pk, first, last, events), robust=True)
+
+
+def send_in_order(
+    attempt_pk: int,
+    first: int,
+    last: int,
+    events: list[tuple[OpenEdxPublicSignal, VerificationAttemptData, EventsMetadata]],
+) -> bool:
+    """
+    After the commit: send the events numbered ``first`` to ``last``, unless a later event went out first.
+
+    Two changes of one attempt commit in the order of their numbers (the row lock), but their after-commit
+    callbacks may run in either order (threads, processes). So the callback takes the attempt's row lock
+    and moves ``events_sent_sequence`` forward; the signals are sent while that lock is held, so no other
+    callback of the attempt sends in between. An event that arrives after a later one was sent is stale: it
+    is dropped, and the receivers only ever see newer statuses
+    (docs/decisions/0006-events-in-commit-order.rst). Returns whether the events were sent.
+    """
+    with transaction.atomic():
+        # One statement: on MySQL/MariaDB the UPDATE locks the row until this transaction ends.
+        newest = VerificationAttempt.objects.filter(pk=attempt_pk, events_sent_sequence__lt=first).update(
+            events_sent_sequence=last
+        )
+        if not newest and VerificationAttempt.objects.filter(pk=attempt_pk).exists():
+            log.info(
+                "Not sending status event(s) %s-%s of verification attempt %s: a later one was sent first.",
+                first,
+                last,
+                attempt_pk,
+            )
+            return False
+        # (An attempt deleted since its change has nothing to order against: its events still go out.)
+        _send(events)
+    return True
 
 
 def _send(events: list[tuple[OpenEdxPublicSignal, VerificationAttemptData, EventsMetadata]]) -> None:

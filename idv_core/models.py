@@ -68,8 +68,17 @@ class VerificationAttempt(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+    # The attempt's status events are numbered 1, 2, 3... in commit order: a change numbers its events under
+    # the row lock, in its own transaction. After the commit, the in-process signals of an event go out only
+    # if no later-numbered event went out before it (docs/decisions/0006-events-in-commit-order.rst).
+    event_sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="The number of the attempt's last status event."
+    )
+    events_sent_sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="The number of the last status event sent in-process."
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["event_sequence", "events_sent_sequence"])
 
     class Meta:
         verbose_name = "verification attempt"
@@ -135,13 +144,20 @@ class OutboxEvent(models.Model):
     topic = models.CharField(max_length=TOPIC_MAX_LENGTH, help_text="The bus topic, without the prefix.")
     event_key_field = models.CharField(max_length=255, blank=True, default="")
     attempt_id = models.BigIntegerField(help_text="The verification attempt the event is about.")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="The event's number among its attempt's events (commit order)."
+    )
     user_id = models.BigIntegerField(help_text="The learner, for retirement.")
     payload = models.JSONField(help_text="The signal's data in the openedx-events Avro dict form.")
     metadata = models.JSONField(help_text="The event's EventsMetadata (id, time, source...).")
     created = models.DateTimeField(auto_now_add=True)
     delivered = models.DateTimeField(null=True, blank=True, help_text="When the bus confirmed the message.")
     message_id = models.CharField(
-        max_length=64, blank=True, default="", help_text="The bus's id of the message (Redis stream id)."
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The Redis stream id chosen for the message before its first try and kept for every retry "
+        "(so Redis refuses a second copy); confirmed once 'delivered' is set.",
     )
     tries = models.PositiveIntegerField(default=0, help_text="How many times the relay tried to send it.")
     next_try = models.DateTimeField(

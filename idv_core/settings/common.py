@@ -71,6 +71,14 @@ DEFAULTS: dict[str, Any] = {
     #   it renews its lease before each batch. A relay that died without releasing it is replaced after
     #   this many seconds. Keep it above IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS.
     "IDV_EVENT_BUS_RELAY_LEASE_SECONDS": 60,
+    # .. setting_name: IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS
+    # .. setting_default: None
+    # .. setting_description: How long the relay waits for Redis to connect, and then for each answer,
+    #   before it gives the send up and retries later (with the same stream id, so Redis never stores a
+    #   record twice). redis-py's own retries are off on the relay's connection. None: a quarter of
+    #   IDV_EVENT_BUS_RELAY_LEASE_SECONDS, at most 5 seconds. Twice this must stay below the lease
+    #   (idv_core.E006): a relay stalled on a frozen Redis gives up before another relay may take its lease.
+    "IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS": None,
     # .. setting_name: IDV_PLATFORM_MIRROR
     # .. setting_default: "auto"
     # .. setting_description: Inside the LMS, mirror every attempt into the platform's own

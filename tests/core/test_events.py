@@ -190,3 +190,60 @@ def test_no_log_line_contains_the_verified_name(user, committed, caplog):
         api.update_verification_attempt(attempt_id, name="Zebulon Q. Quartermaine", status="approved")
     assert caplog.records
     assert "Zebulon" not in caplog.text
+
+
+# --- commit order per attempt (docs/decisions/0006-events-in-commit-order.rst) -------------------------
+
+
+@pytest.mark.django_db
+def test_a_later_status_never_reaches_a_receiver_before_an_earlier_one(
+    user, signals, django_capture_on_commit_callbacks
+):
+    """Approve commits, then revoke commits, but their after-commit callbacks run revoke first (the race)."""
+    attempt_id = api.create_verification_attempt(user, "Ada", "pending")
+    with django_capture_on_commit_callbacks() as approve:
+        api.update_verification_attempt(attempt_id, status="approved")
+    with django_capture_on_commit_callbacks() as revoke:
+        api.update_verification_attempt(attempt_id, status="denied")
+    for callback in [*revoke, *approve]:  # the interleaving the race produced, driven explicitly
+        callback()
+    # The late "approved" is stale: sent after "denied" it would leave receivers with a revoked approval.
+    assert signals.types == ["denied"]
+    attempt = VerificationAttempt.objects.get(pk=attempt_id)
+    assert (attempt.event_sequence, attempt.events_sent_sequence) == (4, 4)
+
+
+@pytest.mark.django_db
+def test_callbacks_in_commit_order_send_every_status(user, signals, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as create:
+        attempt_id = api.create_verification_attempt(user, "Ada", "pending")
+    with django_capture_on_commit_callbacks() as approve:
+        api.update_verification_attempt(attempt_id, status="approved")
+    with django_capture_on_commit_callbacks() as revoke:
+        api.update_verification_attempt(attempt_id, status="denied")
+    for callback in [*create, *approve, *revoke]:
+        callback()
+    assert signals.types == ["created", "pending", "approved", "denied"]
+    assert VerificationAttempt.objects.get(pk=attempt_id).events_sent_sequence == 4
+
+
+@pytest.mark.django_db
+def test_a_change_that_enters_no_status_numbers_no_event(user, committed):
+    with committed():
+        attempt_id = api.create_verification_attempt(user, "Ada", "approved")
+        api.update_verification_attempt(attempt_id, name="Ada King", hide_status_from_user=True)
+        api.update_verification_attempt(attempt_id, status="approved")
+    attempt = VerificationAttempt.objects.get(pk=attempt_id)
+    assert (attempt.event_sequence, attempt.events_sent_sequence) == (2, 2)
+
+
+@pytest.mark.django_db
+def test_the_events_of_a_since_deleted_attempt_still_go_out(
+    user, signals, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as create:
+        attempt_id = api.create_verification_attempt(user, "Ada", "approved")
+    VerificationAttempt.objects.filter(pk=attempt_id).delete()
+    for callback in create:
+        callback()
+    assert signals.types == ["created", "approved"]

@@ -5,6 +5,7 @@ consumer code over an in-memory stand-in of the Redis client (tests/core/redisle
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from datetime import timedelta
@@ -21,6 +22,8 @@ from openedx_events.event_bus.avro.deserializer import deserialize_bytes_to_even
 from openedx_events.learning.data import VerificationAttemptData
 from openedx_events.learning.signals import IDV_ATTEMPT_APPROVED, IDV_ATTEMPT_CREATED
 from openedx_events.tooling import OpenEdxPublicSignal
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from idv_core import api, outbox
 from idv_core.models import OutboxEvent, OutboxRelayLease
@@ -138,6 +141,22 @@ def test_each_status_change_writes_its_event_in_order(user, streams):
     assert all(row.delivered is None for row in rows)
 
 
+def test_outbox_rows_carry_their_events_numbers_in_commit_order(make_user, streams):
+    first = api.create_verification_attempt(make_user(), "Ada King", "pending")
+    second = api.create_verification_attempt(make_user(), "Ada Lovelace", "approved")
+    api.update_verification_attempt(first, status="approved")
+    api.update_verification_attempt(first, status="denied")
+    rows = OutboxEvent.objects.order_by("pk")
+    assert [(row.attempt_id, row.sequence, row.payload["idv_attempt"]["status"]) for row in rows] == [
+        (first, 1, "created"),
+        (first, 2, "pending"),
+        (second, 1, "created"),
+        (second, 2, "approved"),
+        (first, 3, "approved"),
+        (first, 4, "denied"),
+    ]
+
+
 def test_a_rolled_back_change_leaves_no_outbox_row(user, streams, signals):
     written_inside = []
 
@@ -222,6 +241,31 @@ def test_retirement_scrubs_the_names_of_outbox_payloads(make_user, streams):
     *_, last = _consume(streams)
     assert not last[2].name  # blank ("" or None after Avro)
     assert not last[2].user.pii.name
+
+
+def test_after_retirement_no_outbox_payload_holds_the_learners_name_email_or_username(make_user, streams):
+    ada = make_user(username="ada_l", email="ada@example.org", first_name="Augusta", last_name="Ada King")
+    bob = make_user(username="bob_r", email="bob@example.org")
+    _approve(ada, "Augusta Ada King")
+    _approve(bob, "Robert Roe")
+    RELAY.deliver_batch()  # delivered...
+    api.create_verification_attempt(ada, "Augusta Ada King", "created")  # ...and pending
+    api.retire_user_verification_names(ada)
+    ada_rows = list(OutboxEvent.objects.filter(user_id=ada.pk))
+    assert len(ada_rows) == 4
+    for row in ada_rows:
+        text = json.dumps(row.payload)
+        for personal in ("Augusta", "Ada King", "ada_l", "ada@example.org"):
+            assert personal not in text
+        assert row.payload["idv_attempt"]["user"]["id"] == ada.pk
+    bob_pii = {
+        json.dumps(row.payload["idv_attempt"]["user"]["pii"])
+        for row in OutboxEvent.objects.filter(user_id=bob.pk)
+    }
+    assert all("bob_r" in pii and "bob@example.org" in pii for pii in bob_pii)
+    assert RELAY.deliver_batch().delivered == 1  # the pending one still goes out, blanked
+    *_, last = _consume(streams)
+    assert (last[2].user.id, last[2].user.pii.username, last[2].user.pii.email) == (ada.pk, "", "")
 
 
 def test_retirement_without_outbox_rows_changes_nothing_there(user):
@@ -395,6 +439,162 @@ def test_one_relay_at_a_time(user, streams):
     first.release_lease()
     assert second.deliver_batch().delivered == 3
     assert OutboxRelayLease.objects.get().owner == "b"
+
+
+# --- exactly once on the stream, one relay at a time (issue 13, points 7 and 11) ------------------
+
+
+def _event_ids_on(streams, stream=STREAM):
+    return [fields[b"id"].decode() for _stream_id, fields in streams.all(stream)]
+
+
+def test_a_send_that_timed_out_after_redis_stored_it_is_not_stored_again(user, streams):
+    """Redis stores the entry but the answer never comes (a frozen Redis, a socket timeout): retry."""
+    _approve(user)
+    timeouts = iter([True])
+
+    def answer_lost():
+        if next(timeouts, False):
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379")
+
+    streams.after_add = answer_lost
+    first = RELAY.deliver_batch()
+    assert (first.delivered, first.bus_error) == (0, "TimeoutError")
+    head = OutboxEvent.objects.order_by("pk").first()
+    assert head.delivered is None
+    assert head.message_id  # chosen before the send, kept for the retry
+
+    second = RELAY.deliver_batch()
+    assert (second.delivered, second.already_stored) == (3, 1)
+    assert [add["id"] for add in streams.adds[:2]] == [head.message_id, head.message_id]
+    rows = list(OutboxEvent.objects.order_by("pk"))
+    assert _event_ids_on(streams) == [str(row.event_id) for row in rows]  # each once, in order
+    assert [row.message_id for row in rows] == [entry[0].decode() for entry in streams.all(STREAM)]
+
+
+def test_a_relay_killed_after_the_send_does_not_store_the_record_twice(user, streams):
+    """The record's stream id is committed before the send: a new relay retries with it."""
+    _approve(user)
+
+    def killed():
+        streams.after_add = None
+        raise KeyboardInterrupt  # the process dies between Redis's answer and the marking
+
+    streams.after_add = killed
+    with pytest.raises(KeyboardInterrupt):
+        outbox.OutboxRelay(owner="dead").deliver_batch()
+    OutboxRelayLease.objects.all().delete()
+    assert outbox.OutboxRelay(owner="new").deliver_batch().delivered == 3
+    assert _event_ids_on(streams) == [
+        str(i) for i in OutboxEvent.objects.order_by("pk").values_list("event_id", flat=True)
+    ]
+
+
+def test_stream_ids_go_above_another_writers_later_ids(user, streams):
+    """A stream id from the relay's clock that Redis refuses (another writer is ahead) is chosen again."""
+    future = redisless_bus.create_producer().client.Stream(STREAM)
+    future.add({b"id": b"someone-else", b"event_data": b""}, id="9999999999999-5")
+    _approve(user)
+    result = RELAY.deliver_batch()
+    assert result.delivered == 3
+    ids = [entry[0].decode() for entry in streams.all(STREAM)]
+    assert ids == ["9999999999999-5", "9999999999999-6", "9999999999999-7", "9999999999999-8"]
+    assert list(OutboxEvent.objects.order_by("pk").values_list("message_id", flat=True)) == ids[1:]
+
+
+def test_the_last_id_of_a_stream_that_does_not_exist_is_zero(streams):
+    assert outbox.get_transport().last_id("unit-nothing-here") == (0, 0)
+
+
+def test_a_stream_that_another_writer_keeps_ahead_of_is_a_bus_error(user, streams):
+    """Refused twice (the second id chosen above the stream's last one): the batch stops, nothing marked."""
+    _approve(user)
+    other = redisless_bus.create_producer().client.Stream(STREAM)
+    ahead = iter(range(1, 100))
+
+    def another_writer_first():
+        streams.before_add = None
+        other.add({b"id": b"someone-else", b"event_data": b""}, id=f"9999999999999-{next(ahead)}")
+        streams.before_add = another_writer_first
+
+    streams.before_add = another_writer_first
+    result = RELAY.deliver_batch()
+    assert (result.delivered, result.bus_error) == (0, "StreamIdTaken")
+    assert OutboxEvent.objects.filter(delivered__isnull=False).count() == 0
+    assert _event_ids_on(streams) == ["someone-else"] * 2
+
+
+def test_another_redis_error_is_a_bus_error(user, streams):
+    _approve(user)
+
+    def wrong_type():
+        raise ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    streams.before_add = wrong_type
+    assert RELAY.deliver_batch().bus_error == "ResponseError"
+
+
+def test_a_relay_that_stalled_longer_than_its_lease_stops_sending(user, streams, settings):
+    """
+    Relay A's send hangs on a frozen Redis past its lease; relay B takes over and delivers everything; then
+    A's send returns. A re-checks the lease before its next send and stops: nothing is sent twice.
+    """
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = 60
+    _approve(user)
+    now = [timezone.now()]
+    first = outbox.OutboxRelay(owner="a", clock=lambda: now[0])
+    second = outbox.OutboxRelay(owner="b", clock=lambda: now[0])
+    taken_over = []
+
+    def redis_frozen_while_the_lease_runs_out():
+        if not taken_over:
+            taken_over.append(True)
+            now[0] += timedelta(seconds=61)
+            taken_over.append(second.deliver_batch())
+
+    streams.before_add = redis_frozen_while_the_lease_runs_out
+    stalled = first.deliver_batch()
+
+    assert taken_over[1].delivered == 3
+    assert stalled.lease_elsewhere
+    assert (stalled.delivered, stalled.already_stored) == (1, 1)  # its one send, already stored by B
+    assert len(streams.adds) == 4  # B's three, A's one (refused by Redis as a duplicate)
+    assert _event_ids_on(streams) == [
+        str(i) for i in OutboxEvent.objects.order_by("pk").values_list("event_id", flat=True)
+    ]
+    assert OutboxRelayLease.objects.get().owner == "b"
+
+
+def test_the_relays_redis_client_times_out_and_never_retries_by_itself(settings):
+    settings.EVENT_BUS_PRODUCER = "edx_event_bus_redis.create_producer"
+    settings.EVENT_BUS_REDIS_CONNECTION_URL = "redis://127.0.0.1:1/0"
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 2.5
+    transport = outbox.get_transport()
+    kwargs = transport.client.connection_pool.connection_kwargs
+    assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (2.5, 2.5)
+    assert kwargs["retry"].get_retries() == 0
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 1, 0)
+
+
+def test_a_socket_timeout_not_well_below_the_lease_is_an_error(settings):
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = 10
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 5
+    assert [check_id for check_id, _ in _check_ids()] == ["idv_core.E006"]
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = 4.9
+    assert _check_ids() == []
+
+
+@pytest.mark.parametrize("value", [0, -1, "5", True])
+def test_a_socket_timeout_must_be_a_positive_number(settings, value):
+    settings.IDV_EVENT_BUS_RELAY_SOCKET_TIMEOUT_SECONDS = value
+    assert [check_id for check_id, _ in _check_ids()] == ["idv_core.E006"]
+
+
+@pytest.mark.parametrize(("lease", "expected"), [(60, 5.0), (3, 0.75)])
+def test_the_default_socket_timeout_is_a_quarter_of_the_lease_at_most_five_seconds(settings, lease, expected):
+    settings.IDV_EVENT_BUS_RELAY_LEASE_SECONDS = lease
+    assert outbox.relay_socket_timeout() == expected
+    assert _check_ids() == []
 
 
 def test_a_dead_relays_lease_expires(settings):

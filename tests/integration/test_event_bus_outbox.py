@@ -37,7 +37,8 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = REPO_ROOT / "demo"
 FIGURES = REPO_ROOT / "build" / "eventbus-figures.json"
-DATABASE = "idv_it_eventbus"
+# Its own database per checkout (IDV_TEST_MYSQL_TEST_DATABASE), so that two checkouts can run it at once.
+DATABASE = "_".join(filter(None, ["idv_it_eventbus", os.environ.get("IDV_TEST_MYSQL_TEST_DATABASE", "")]))
 REDIS_DB = 13
 TOPIC = "learning-idv-attempt"
 WAIT_SECONDS = 120
@@ -372,15 +373,40 @@ def test_nothing_is_lost_while_redis_is_unreachable(bus):
     )
 
 
+def _stable_delivered_count():
+    """The count once it stopped moving (an UPDATE the frozen relay sent may still be running)."""
+    previous, current = -1, _delivered_count()
+    while current != previous:
+        time.sleep(0.1)
+        previous, current = current, _delivered_count()
+    return current
+
+
+def _freeze_mid_batch(process, after):
+    """
+    SIGSTOP the relay once it delivered ``after`` records or more, at a count that is not a batch boundary
+    (batches of 100): where it stops does not depend on how fast the machine is.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        while _delivered_count() < after:
+            assert time.monotonic() < deadline, "the relay did not get that far"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGSTOP)
+        count = _stable_delivered_count()
+        if count % 100 != 0:
+            return count
+        after = count + 1  # stopped between two batches: let it go on a little
+        process.send_signal(signal.SIGCONT)
+
+
 def test_nothing_is_lost_when_the_relay_is_killed_mid_batch(bus):
     attempt_ids = _json_out(
         _manage(bus["producer"], "shell", "-c", APPROVE.format(start=1, count=500, provider="manual"))
     )
     _start_consumer(bus)
     relay = _start_relay(bus, name="relay-1")
-    deadline = time.monotonic() + WAIT_SECONDS
-    while _delivered_count() < 250 and time.monotonic() < deadline:  # mid-way through the third batch
-        time.sleep(0.005)
+    _freeze_mid_batch(relay, after=250)  # mid-way through the third batch
     relay.send_signal(signal.SIGKILL)
     relay.wait(timeout=10)
     at_kill = _delivered_count()
