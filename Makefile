@@ -10,6 +10,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ISTAMP := $(VENV)/.installed-integration
 TEST_PLUGINS := build/test-plugins
+# Where `make demo` serves: DEMO_ADDR when given (checked free first), else the first free port from
+# 127.0.0.1:8000 on (demo/demo_addr.py says so when 8000 is taken). Worked out only for the demo targets.
+ifeq ($(origin DEMO_ADDR),undefined)
+ifneq ($(filter demo demo-setup,$(MAKECMDGOALS)),)
+DEMO_ADDR := $(shell $(PYTHON) demo/demo_addr.py)
+endif
+endif
 DEMO_ADDR ?= 127.0.0.1:8000
 # The provider distributions (providers/<name>/), installed editable beside the core in every environment.
 PROVIDERS := $(patsubst %/setup.cfg,%,$(wildcard providers/*/setup.cfg))
@@ -137,10 +144,11 @@ bench: $(STAMP) ## run the benchmarks: core API, CSV import, Persona webhooks, o
 	$(BIN)/python -m bench.platform_mirror
 
 demo-setup: $(STAMP)
+	$(PYTHON) demo/demo_addr.py --check $(DEMO_ADDR)
 	$(BIN)/python demo/manage.py migrate --noinput -v 0
 	$(BIN)/python demo/manage.py idv_demo_setup --url http://$(DEMO_ADDR)/
 
-demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host
+demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host (DEMO_ADDR=host:port)
 	@echo ""
 	@echo "  openedx-idv demo: http://$(DEMO_ADDR)/   (stop with Ctrl-C)"
 	@echo ""
