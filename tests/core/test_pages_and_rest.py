@@ -77,6 +77,18 @@ def test_the_status_is_a_live_region(client, user):
     assert 'data-testid="idv-status" data-status="none" role="status"' in page
 
 
+@pytest.mark.parametrize(
+    ("status", "refreshes"), [("created", True), ("pending", True), ("approved", False), ("denied", False)]
+)
+def test_the_status_page_refreshes_its_live_region_only_while_a_decision_is_awaited(
+    client, user, status, refreshes
+):
+    api.create_verification_attempt(user, "Ada", status, FUTURE if status == "approved" else None)
+    client.force_login(user)
+    page = client.get("/idv/status").content.decode()
+    assert ('data-testid="idv-status-refresh"' in page) is refreshes
+
+
 def test_status_page_shows_the_learner_s_visible_attempts_only(client, user, make_user):
     api.create_verification_attempt(user, "Ada Visible", "denied")
     api.create_verification_attempt(user, "Ada Hidden", "pending", hide_status_from_user=True)
