@@ -17,6 +17,10 @@ FIRST_PORT = 8000
 PORTS_TRIED = 20
 
 
+def _say(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
 def is_free(host: str, port: int) -> bool:
     """Whether a server could listen on ``host:port`` now (runserver sets SO_REUSEADDR too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -38,10 +42,9 @@ def free_address() -> str:
             sock.bind((HOST, 0))
             port = sock.getsockname()[1]
     if port != FIRST_PORT:
-        print(
+        _say(
             f"make demo: port {FIRST_PORT} is in use, serving on {HOST}:{port} instead "
-            f"(choose with: make demo DEMO_ADDR={HOST}:PORT).",
-            file=sys.stderr,
+            f"(choose with: make demo DEMO_ADDR={HOST}:PORT)."
         )
     return f"{HOST}:{port}"
 
@@ -50,15 +53,14 @@ def check(address: str) -> int:
     """0 when ``address`` (HOST:PORT) is free; else 1, after saying how to pick another."""
     host, _, port = address.rpartition(":")
     if not port.isdigit() or not host:
-        print(f"make demo: DEMO_ADDR={address!r} is not HOST:PORT (for example {HOST}:8001).", file=sys.stderr)
+        _say(f"make demo: DEMO_ADDR={address!r} is not HOST:PORT (for example {HOST}:8001).")
         return 1
     if is_free(host, int(port)):
         return 0
-    print(
+    _say(
         f"make demo: {address} is already in use. Stop what serves there, or pick another address: "
         f"make demo DEMO_ADDR={host}:{int(port) + 1} (or leave DEMO_ADDR out to take the first free port "
-        f"from {FIRST_PORT}).",
-        file=sys.stderr,
+        f"from {FIRST_PORT})."
     )
     return 1
 
@@ -68,9 +70,9 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "--check":
         return check(argv[1])
     if argv:
-        print("usage: demo_addr.py [--check HOST:PORT]", file=sys.stderr)
+        _say("usage: demo_addr.py [--check HOST:PORT]")
         return 2
-    print(free_address())
+    sys.stdout.write(f"{free_address()}\n")
     return 0
 
 

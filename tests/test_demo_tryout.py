@@ -41,16 +41,29 @@ class Demo:
         return self.log_path.read_text(errors="replace")
 
 
+@dataclass(frozen=True)
+class ServedDemo(Demo):
+    """The served demo, and what ``idv_demo_setup`` printed."""
+
+    setup_output: str
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo]:
     base_url = f"http://127.0.0.1:{free_port()}"
     directory = tmp_path_factory.mktemp("demo-tryout")
     env = demo_env(f"sqlite:///{directory / 'db.sqlite3'}", base_url)
     manage_ok(env, "migrate", "--noinput", "-v", "0")
-    manage_ok(env, "idv_demo_setup", "--url", f"{base_url}/")
+    setup_output = manage_ok(env, "idv_demo_setup", "--url", f"{base_url}/")
     log_path = directory / "runserver.log"
     with serving(env, base_url, log_path):
-        yield Demo(base_url, log_path)
+        yield ServedDemo(base_url, log_path, setup_output)
+
+
+def test_the_setup_says_how_to_try_every_provider(demo: ServedDemo) -> None:
+    assert "Persona (the local simulator plays it)" in demo.setup_output
+    assert f"Manual review: {demo.url}/idv/manual/start" in demo.setup_output
+    assert f"{demo.url}/idv/sso , 'Sign in with Demo University'" in demo.setup_output
 
 
 def _browser() -> requests.Session:
