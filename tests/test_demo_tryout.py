@@ -287,3 +287,11 @@ def test_every_page_has_an_icon(demo: Demo) -> None:
     assert icon.headers["Content-Type"] == "image/svg+xml"
     assert icon.text.startswith("<svg")
     assert 'rel="icon" href="/favicon.ico"' in _browser().get(f"{demo.url}/login/").text
+
+
+def test_the_demo_idp_is_not_installed_anywhere_but_the_demo() -> None:
+    # It lives under demo/ (on sys.path only through demo/manage.py), which no distribution packages.
+    import importlib.util
+
+    assert importlib.util.find_spec("demo_idp") is None
+    assert importlib.util.find_spec("demo_site") is None
