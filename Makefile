@@ -1,7 +1,7 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
-        test-generated test-tutor \
+        test-generated test-tutor axe-core \
         bench quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
@@ -10,6 +10,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ISTAMP := $(VENV)/.installed-integration
 TEST_PLUGINS := build/test-plugins
+# Where `make demo` serves: DEMO_ADDR when given (checked free first), else the first free port from
+# 127.0.0.1:8000 on (demo/demo_addr.py says so when 8000 is taken). Worked out only for the demo targets.
+ifeq ($(origin DEMO_ADDR),undefined)
+ifneq ($(filter demo demo-setup,$(MAKECMDGOALS)),)
+DEMO_ADDR := $(shell $(PYTHON) demo/demo_addr.py)
+endif
+endif
 DEMO_ADDR ?= 127.0.0.1:8000
 # The provider distributions (providers/<name>/), installed editable beside the core in every environment.
 PROVIDERS := $(patsubst %/setup.cfg,%,$(wildcard providers/*/setup.cfg))
@@ -125,7 +132,28 @@ test-tutor: $(TUTOR_VENV)/.installed $(STAMP) test-plugins ## render the Tutor p
 		--force-reinstall ./tutor
 	cd tutor && IDV_MAIN_PYTHON=$(CURDIR)/$(BIN)/python ../$(TUTOR_VENV)/bin/pytest
 
-test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
+# axe-core (WCAG checks of the learner pages in Chromium), from npm at a pinned version, checked against its
+# SHA-512 integrity pinned here (the registry's dist.integrity of that version); the browser tests read
+# build/axe-core/axe.min.js (or IDV_AXE_JS).
+AXE_CORE_VERSION := 4.10.3
+AXE_CORE_INTEGRITY := sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==
+AXE_CORE_JS := build/axe-core/axe.min.js
+AXE_CORE_STAMP := build/axe-core/.version-$(AXE_CORE_VERSION)
+
+$(AXE_CORE_STAMP):
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (needed for axe-core)"; exit 1; }
+	rm -rf build/axe-core build/axe-core-pack && mkdir -p build/axe-core build/axe-core-pack
+	cd build/axe-core-pack && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null
+	test "sha512-$$(openssl dgst -sha512 -binary build/axe-core-pack/axe-core-$(AXE_CORE_VERSION).tgz | base64 -w0)" \
+		= "$(AXE_CORE_INTEGRITY)" || { echo "axe-core $(AXE_CORE_VERSION): integrity mismatch"; exit 1; }
+	tar -xzf build/axe-core-pack/axe-core-$(AXE_CORE_VERSION).tgz -C build/axe-core-pack
+	cp build/axe-core-pack/package/axe.min.js build/axe-core-pack/package/LICENSE $(dir $(AXE_CORE_JS))
+	rm -rf build/axe-core-pack
+	touch $@
+
+axe-core: $(AXE_CORE_STAMP) ## download axe-core $(AXE_CORE_VERSION) from npm for the accessibility tests (needs npm)
+
+test-integration: $(ISTAMP) test-plugins axe-core ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_lms_integration --no-cov tests/lms
 
@@ -137,10 +165,11 @@ bench: $(STAMP) ## run the benchmarks: core API, CSV import, Persona webhooks, o
 	$(BIN)/python -m bench.platform_mirror
 
 demo-setup: $(STAMP)
+	$(PYTHON) demo/demo_addr.py --check $(DEMO_ADDR)
 	$(BIN)/python demo/manage.py migrate --noinput -v 0
 	$(BIN)/python demo/manage.py idv_demo_setup --url http://$(DEMO_ADDR)/
 
-demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host
+demo: demo-setup ## build .venv, migrate a SQLite database, create demo users and serve the demo host (DEMO_ADDR=host:port)
 	@echo ""
 	@echo "  openedx-idv demo: http://$(DEMO_ADDR)/   (stop with Ctrl-C)"
 	@echo ""

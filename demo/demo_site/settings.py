@@ -8,7 +8,8 @@ applied at the end (``add_plugins``), after the host's own.
 Environment: ``DATABASE_URL`` (default: SQLite in demo/db.sqlite3; e.g. ``mysql://root@127.0.0.1:3306/test``),
 ``DEMO_DEBUG=0`` turns DEBUG off, ``DEMO_SECRET_KEY`` replaces the demo's public secret key,
 ``DEMO_BASE_URL`` (default ``http://127.0.0.1:8000``) is where the demo is served: the Persona provider
-calls the Persona simulator there, and the simulator sends its webhooks there.
+calls the Persona simulator there, the simulator sends its webhooks there, and the SSO backend signs in
+through the demo's own OpenID Connect identity provider there (demo_idp, under /demo-idp/).
 """
 
 import json
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "demo_site",
     # The local Persona simulator (API, hosted flow, webhooks) at /persona-simulator/: development only.
     "idv_persona_simulator",
+    # The local OpenID Connect identity provider ("Demo University") at /demo-idp/: development only.
+    "demo_idp",
     # The plugin apps, as in the LMS: idv_core, edx_name_affirmation, edx_toggles, and any provider installed.
     *get_plugin_apps("lms.djangoapp"),
 ]
@@ -93,6 +96,12 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
+
+AUTHENTICATION_BACKENDS = [
+    # "Your institution's sign-in": python-social-auth's OpenID Connect against the demo's own IdP.
+    "demo_site.sso.DemoUniversityOIDC",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -145,6 +154,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Django's default LOGGING gives the "django" logger a console handler of its own and lets it
+        # propagate to the root's: every request warning was printed twice. One handler, here.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "idv_core": {"level": "INFO"},
         "demo_site": {"level": "INFO"},
         # Its IDV event handler logs the verified name at INFO: keep that PII out of the demo's output.
@@ -171,5 +183,29 @@ IDV_PERSONA_SIMULATOR = {
     "WEBHOOK_URL": f"{DEMO_BASE_URL}/idv/persona/webhook",
     "WEBHOOK_SECRET": _DEMO_PERSONA_WEBHOOK_SECRET,
 }
+
+# "Your institution's sign-in": the sso provider trusts sign-ins through the demo-university backend,
+# which is python-social-auth's OpenID Connect against the demo's own identity provider (demo_idp, served
+# by this same server under /demo-idp/; the client id and secret are public demo values). A learner who
+# signs in there is verified with the name the IdP has on record (the demo user's full name).
+_DEMO_IDP_CLIENT_ID = "demo-lms"
+_DEMO_IDP_CLIENT_SECRET = "demo-idp-client-secret"
+DEMO_IDP = {
+    "ISSUER": f"{DEMO_BASE_URL}/demo-idp",
+    "CLIENTS": {
+        _DEMO_IDP_CLIENT_ID: {
+            "SECRET": _DEMO_IDP_CLIENT_SECRET,
+            "REDIRECT_URIS": [f"{DEMO_BASE_URL}/complete/demo-university/"],
+        }
+    },
+}
+SOCIAL_AUTH_DEMO_UNIVERSITY_OIDC_ENDPOINT = DEMO_IDP["ISSUER"]
+SOCIAL_AUTH_DEMO_UNIVERSITY_KEY = _DEMO_IDP_CLIENT_ID
+SOCIAL_AUTH_DEMO_UNIVERSITY_SECRET = _DEMO_IDP_CLIENT_SECRET
+# The learner is already logged in to the demo: the sign-in links their IdP account, it changes no field.
+SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "email", "first_name", "last_name"]
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/idv/status"
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+IDV_SSO_TRUSTED_BACKENDS = {"demo-university": {"TITLE": "Demo University"}}
 
 add_plugins(__name__, "lms.djangoapp", "common")

@@ -53,6 +53,43 @@ def test_verify_page_of_a_verified_learner_offers_no_start_button(client, user):
     assert 'data-testid="idv-start"' not in page
 
 
+def test_a_learner_under_review_is_told_to_wait_and_offered_no_new_start(client, user):
+    api.create_verification_attempt(user, "Ada", "pending")
+    client.force_login(user)
+    verify_page = client.get("/idv/verify").content.decode()
+    assert 'data-status="pending"' in verify_page
+    assert "nothing more to do" in verify_page
+    assert 'data-testid="idv-start"' not in verify_page
+    status_page = client.get("/idv/status").content.decode()
+    assert ">Verify my identity</a>" not in status_page
+
+
+def test_a_denied_learner_reads_that_abandoned_verifications_count_as_not_approved(client, user):
+    api.create_verification_attempt(user, "Ada", "denied")
+    client.force_login(user)
+    page = client.get("/idv/verify").content.decode()
+    assert "abandoned or expired before it was finished counts as not approved" in page
+    assert 'data-testid="idv-start"' in page
+
+
+def test_the_status_is_a_live_region(client, user):
+    client.force_login(user)
+    page = client.get("/idv/status").content.decode()
+    assert 'data-testid="idv-status" data-status="none" role="status"' in page
+
+
+@pytest.mark.parametrize(
+    ("status", "refreshes"), [("created", True), ("pending", True), ("approved", False), ("denied", False)]
+)
+def test_the_status_page_refreshes_its_live_region_only_while_a_decision_is_awaited(
+    client, user, status, refreshes
+):
+    api.create_verification_attempt(user, "Ada", status, FUTURE if status == "approved" else None)
+    client.force_login(user)
+    page = client.get("/idv/status").content.decode()
+    assert ('data-testid="idv-status-refresh"' in page) is refreshes
+
+
 def test_status_page_shows_the_learner_s_visible_attempts_only(client, user, make_user):
     api.create_verification_attempt(user, "Ada Visible", "denied")
     api.create_verification_attempt(user, "Ada Hidden", "pending", hide_status_from_user=True)

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from idv_persona_simulator import control, flow
 from idv_persona_simulator.conf import LOCAL_HOSTS, USER_ID_PLACEHOLDER, simulator_setting
@@ -250,10 +250,30 @@ def _finish(
             choices=CHOICES,
             error="The first and last names are required.",
         )
+    full_name_length = len(f"{name_first} {name_last}")
+    if choice != flow.Choice.ABANDON and full_name_length > NAME_MAX_LENGTH:
+        return _page(
+            request,
+            "verify.html",
+            400,
+            inquiry=inquiry,
+            redirect_uri=redirect_uri,
+            session_token=token,
+            name_first=name_first,
+            name_last=name_last,
+            choices=CHOICES,
+            error=f"The name is {full_name_length} characters long (first and last name together); the "
+            f"site that sent you keeps at most {NAME_MAX_LENGTH}, and it is never cut. Shorten it.",
+        )
     emitted.extend(flow.finish(inquiry, choice, name_first=name_first, name_last=name_last))
     if not redirect_uri:
         return _page(request, "message.html", title="Done", message=f"The inquiry is now {inquiry.status}.")
     return HttpResponseRedirect(_redirect_target(inquiry, redirect_uri))
+
+
+#: The longest verified name an Open edX site keeps (idv_core's name column): longer ones are refused here,
+#: where the person typed them, rather than cut or refused silently by the site.
+NAME_MAX_LENGTH = 255
 
 
 def _is_staff(user: Any) -> bool:
@@ -273,10 +293,25 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @user_passes_test(_is_staff)
 def control_action(request: HttpRequest) -> HttpResponse:
-    """Staff only: redeliver an event (once, twice), an inquiry's events newest first; inject API faults."""
+    """
+    Staff only: redeliver an event (once, twice), an inquiry's events newest first; inject API faults.
+
+    The overview's buttons POST here; any other method gets a 405 page that says so and links back.
+    """
+    if request.method != "POST":
+        response = _page(
+            request,
+            "message.html",
+            405,
+            title="Use the overview's buttons",
+            message="The control actions are sent by the buttons of the simulator's overview (POST), "
+            "not opened as a page.",
+            continue_url=reverse("idv_persona_simulator:index"),
+        )
+        response["Allow"] = "POST"
+        return response
     action = request.POST.get("action", "")
     try:
         if action in {"redeliver", "duplicate"}:

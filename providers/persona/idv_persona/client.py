@@ -156,9 +156,19 @@ class PersonaClient:
             }
         )
 
-    def create_inquiry(self, *, reference_id: str, template_id: str, environment_id: str = "") -> Inquiry:
+    def create_inquiry(
+        self,
+        *,
+        reference_id: str,
+        template_id: str,
+        environment_id: str = "",
+        fields: dict[str, str] | None = None,
+    ) -> Inquiry:
         """
         ``POST /inquiries``: create an inquiry from ``template_id`` for ``reference_id``.
+
+        ``fields`` prefill the inquiry's fields (Persona's ``data.attributes.fields``, such as
+        ``name-first``); they are sent, never logged.
 
         Raises:
             PersonaUnavailable, PersonaRequestRejected, PersonaInvalidResponse.
@@ -166,6 +176,8 @@ class PersonaClient:
         attributes: dict[str, Any] = {"inquiry-template-id": template_id, "reference-id": reference_id}
         if environment_id:
             attributes["environment-id"] = environment_id
+        if fields:
+            attributes["fields"] = dict(fields)
         body = self._request("POST", "/inquiries", json={"data": {"attributes": attributes}})
         return parse_inquiry(body.get("data"))
 

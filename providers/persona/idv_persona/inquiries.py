@@ -123,9 +123,14 @@ def persona_config() -> dict[str, Any]:
 
 
 def clean_name(name: str) -> str:
-    """A verified name the core accepts: no control or surrogate characters, at most 255 characters."""
+    """
+    A name without control or surrogate characters, its white space collapsed.
+
+    Never cut: a name longer than the core's 255 characters is refused by the core with a message, rather
+    than verified as a name the document does not carry.
+    """
     kept = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cs"})
-    return " ".join(kept.split())[:NAME_MAX_LENGTH].strip()
+    return " ".join(kept.split())
 
 
 def link_inquiry(inquiry_id: str, attempt_id: int, *, status: str = "") -> PersonaInquiry:
@@ -203,9 +208,14 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
     try:
         try:
             api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
-        except VerificationAttemptInvalidName:
-            # Keep the name the attempt has rather than lose the decision; the name is never logged.
-            log.warning("Persona inquiry %s: verified name refused; kept the attempt's.", inquiry.inquiry_id)
+        except VerificationAttemptInvalidName as refused:
+            # Keep the name the attempt has rather than lose the decision. The core's message says what is
+            # wrong (blank, too long) without quoting the name, which is never logged.
+            log.warning(
+                "Persona inquiry %s: verified name refused (%s); kept the attempt's.",
+                inquiry.inquiry_id,
+                refused,
+            )
             changes.pop("name", None)
             api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
     except VerificationAttemptInvalidTransition:

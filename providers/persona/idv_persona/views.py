@@ -27,6 +27,7 @@ from idv_core.providers import IDVProvider, open_while_disabled, with_return_que
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import Inquiry, PersonaClient, PersonaError, PersonaRequestRejected
 from idv_persona.inquiries import (
+    NAME_MAX_LENGTH,
     InquiryUpdate,
     apply_inquiry_status,
     clean_name,
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 UNFINISHED = frozenset({VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING})
 #: Inquiry statuses Persona refuses to resume (409): the learner has nothing left to do there.
 NOT_RESUMABLE = frozenset({"completed", "needs_review", "approved", "declined", "failed"})
+#: The event Persona sends as soon as an inquiry exists, racing the start view's link to it.
+CREATED_EVENT = "inquiry.created"
 #: Seconds a learner is told to wait after a Persona outage (Retry-After on the 503 page).
 RETRY_AFTER_SECONDS = 60
 
@@ -63,10 +66,28 @@ def learner_name(user: AbstractBaseUser) -> str:
         user.get_username(),
     ]
     for candidate in candidates:
-        name = clean_name(candidate) if isinstance(candidate, str) else ""
+        # A placeholder until Persona's verified name replaces it: cut to what the core keeps.
+        name = clean_name(candidate)[:NAME_MAX_LENGTH].strip() if isinstance(candidate, str) else ""
         if name:
             return name
     return f"user {user.pk}"
+
+
+def name_fields(user: AbstractBaseUser) -> dict[str, str]:
+    """
+    The inquiry ``fields`` that prefill the learner's name in Persona's flow (``name-first``, ``name-last``).
+
+    From the user's first and last name, else the profile's full name split at its last space; empty
+    when neither is known (Persona then asks). What the ID document says still decides the verified name.
+    """
+    first = clean_name(getattr(user, "first_name", "") or "")
+    last = clean_name(getattr(user, "last_name", "") or "")
+    if not (first or last):
+        profile = getattr(user, "profile", None)
+        full = clean_name(getattr(profile, "name", "") or "") if profile is not None else ""
+        first, _, last = full.rpartition(" ") if " " in full else ("", "", full)
+    fields = {"name-first": first, "name-last": last}
+    return {key: value for key, value in fields.items() if value}
 
 
 def reference_id(user: AbstractBaseUser) -> str:
@@ -143,6 +164,7 @@ def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
         reference_id=reference_id(user),
         template_id=config["INQUIRY_TEMPLATE_ID"],
         environment_id=config["ENVIRONMENT_ID"] or "",
+        fields=name_fields(user),
     )
     provider.update_attempt(attempt_id, external_id=inquiry.id, reason="Persona inquiry created")
     link_inquiry(inquiry.id, attempt_id, status=inquiry.status)
@@ -203,7 +225,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     """
     Receive one Persona webhook event (``POST /idv/persona/webhook``).
 
-    200 processed, duplicate, stale or ignored; 400 malformed; 401 bad signature; 404 unknown inquiry
+    200 processed, duplicate, stale or ignored (also ``inquiry.created`` of an inquiry not linked yet);
+    400 malformed; 401 bad signature; 404 unknown inquiry
     (Persona retries later); 405 not a POST; 413 body over 1 MiB. Accepted while the provider is disabled,
     so that verifications already under way are still recorded.
     """
@@ -248,6 +271,16 @@ def webhook(request: HttpRequest) -> HttpResponse:
     except VerificationAttemptInvalidField:
         return JsonResponse({"error": "malformed inquiry id"}, status=400)
     except VerificationAttemptNotFound:
+        if event.name == CREATED_EVENT:
+            # Persona sends inquiry.created while the start view that asked for the inquiry has not yet
+            # stored its id: the start view links it with status "created" itself, so the event has
+            # nothing to add. Every later event of the inquiry still needs the link (404: Persona retries).
+            log.info(
+                "Ignored Persona event %s: inquiry %s not linked yet.",
+                event.event_id,
+                event.update.inquiry_id,
+            )
+            return JsonResponse({"status": "ignored"})
         log.warning("Persona event %s names unknown inquiry %s.", event.event_id, event.update.inquiry_id)
         return JsonResponse({"error": "unknown inquiry"}, status=404)
     outcome = apply_inquiry_status(attempt.id, event.update)

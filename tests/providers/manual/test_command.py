@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -10,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from idv_core import api
 from idv_manual.csv_import import resolve_users
+from idv_manual.management.commands.idv_manual_verify import Command as ManualVerifyCommand
 from idv_manual.models import ManualReview
 
 from .conftest import grant_review_permission
@@ -347,3 +350,52 @@ def test_events_are_sent_after_the_real_commit_once_per_status_change(tmp_path, 
     assert "created 3, updated 0, skipped 0, failed 1" in out.getvalue()
     assert signals.types == ["created", "approved"] * 3
     assert seen_committed == ["approved"] * 3
+
+
+def test_dry_run_logs_no_created_or_updated_attempt(run, make_user, caplog):
+    learner, pending_learner = make_user(), make_user()
+    api.create_verification_attempt(pending_learner, "P", "pending", provider="manual")
+    with caplog.at_level(logging.INFO, logger="idv_core"):
+        run(HEADER + f"{learner.username},Ada,\n{pending_learner.username},P,\n", extra=["--dry-run"])
+    logged = [record.getMessage() for record in caplog.records]
+    assert not [
+        message for message in logged if message.startswith(("Created verification", "Updated verification"))
+    ]
+
+
+def test_a_real_run_logs_the_attempts_it_created(run, user, caplog):
+    with caplog.at_level(logging.INFO, logger="idv_core"):
+        run(HEADER + f"{user.username},Ada,\n")
+    [attempt] = api.get_verification_attempts(user)
+    assert (
+        f"Created verification attempt {attempt.id} for user {user.pk} (provider 'manual', status approved)."
+        in [record.getMessage() for record in caplog.records]
+    )
+
+
+def _run_from_command_line(tmp_path, reviewer, text, *extra):
+    path = tmp_path / "decisions.csv"
+    path.write_text(text, encoding="utf-8")
+    command = [
+        "manage.py",
+        "idv_manual_verify",
+        str(path),
+        "--status",
+        "approved",
+        "--reviewer",
+        reviewer.username,
+    ]
+    with redirect_stdout(StringIO()), redirect_stderr(StringIO()):
+        ManualVerifyCommand().run_from_argv([*command, *extra])
+
+
+@pytest.mark.parametrize("extra", [(), ("--dry-run",)])
+def test_a_command_line_run_with_failed_rows_exits_with_status_1(tmp_path, reviewer, user, extra):
+    with pytest.raises(SystemExit) as exited:
+        _run_from_command_line(tmp_path, reviewer, HEADER + f"{user.username},Ada,\nnobody,X,\n", *extra)
+    assert exited.value.code == 1
+
+
+def test_a_command_line_run_without_failed_rows_exits_normally(tmp_path, reviewer, user):
+    _run_from_command_line(tmp_path, reviewer, HEADER + f"{user.username},Ada,\n")
+    assert api.get_verification_attempts(user)[0].status == "approved"

@@ -14,17 +14,16 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import dateformat, timezone
 
-from tests.demo_host import REPO_ROOT, demo_env, free_port, manage_ok, serving
+from tests.browser import chromium, log_in, served_demo
+from tests.demo_host import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
 SCREENSHOTS = REPO_ROOT / "build" / "browser-flow"
-CHROMIUM = "/usr/bin/chromium"
 # The verified name the learner confirms on the simulator's page (the demo's "learner" is Lee Learner).
 VERIFIED_FIRST, VERIFIED_LAST = "Leona", "Learner-Okafor"
 
@@ -32,42 +31,15 @@ VERIFIED_FIRST, VERIFIED_LAST = "Leona", "Learner-Okafor"
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo host, served by ``runserver`` on a fresh SQLite database, set up as ``make demo`` does."""
-    base_url = f"http://127.0.0.1:{free_port()}"
-    directory = tmp_path_factory.mktemp("browser-demo")
-    env = demo_env(f"sqlite:///{directory / 'db.sqlite3'}", base_url)
-    manage_ok(env, "migrate", "--noinput", "-v", "0")
-    manage_ok(env, "idv_demo_setup", "--url", f"{base_url}/")
-    log_path = directory / "runserver.log"
-    try:
-        with serving(env, base_url, log_path):
-            yield base_url
-    finally:
-        # The server's log names no learner (no PII in logs): show it when something failed.
-        print(log_path.read_text())  # noqa: T201
+    with served_demo(tmp_path_factory.mktemp("browser-demo")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's headless Chromium, driven by Playwright (no browser download)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the CI image has it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _log_in(page: object, base_url: str, username: str, next_path: str = "/") -> None:
-    page.goto(f"{base_url}/login/?next={next_path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", username)  # the demo's password is the username
-    page.click("[type=submit]")
-    page.wait_for_load_state()
-    assert page.get_by_test_id("demo-username").inner_text() == username
+    with chromium() as launched:
+        yield launched
 
 
 def _approval_dates() -> set[str]:
@@ -86,7 +58,7 @@ def test_learner_verifies_with_persona_and_staff_sees_the_history(demo_url: str,
     page.set_default_timeout(15_000)
     try:
         # The learner: not verified, "Verify my identity", then the verify page's start button.
-        _log_in(page, demo_url, "learner")
+        log_in(page, demo_url, "learner")
         expect(page.get_by_test_id("idv-status")).to_have_attribute("data-status", "none")
         page.get_by_role("navigation").get_by_role("link", name="Verify my identity").click()
         page.wait_for_load_state()
@@ -125,7 +97,7 @@ def test_learner_verifies_with_persona_and_staff_sees_the_history(demo_url: str,
         # Staff: the attempt in the admin, and its history with every status it went through.
         page.get_by_role("button", name="Log out").click()
         page.wait_for_load_state()
-        _log_in(page, demo_url, "staff")
+        log_in(page, demo_url, "staff")
         page.goto(f"{demo_url}/admin/idv_core/verificationattempt/?provider__exact=persona&q=learner")
         rows = page.locator("#result_list tbody tr")
         expect(rows).to_have_count(1)

@@ -31,6 +31,19 @@ def test_a_name_the_core_refuses_still_approves_keeping_the_attempt_s_name(
     assert "verified name refused" in caplog.text
 
 
+def test_a_verified_name_over_255_characters_is_refused_not_cut(persona_attempt, caplog):
+    attempt_id, inquiry_id = persona_attempt("pending")
+    long_name = "Adaline " * 39  # 311 characters once stripped
+    update = InquiryUpdate(
+        inquiry_id=inquiry_id, status="approved", reported_at=None, verified_name=long_name
+    )
+    assert apply_inquiry_status(attempt_id, update) == Outcome.APPLIED
+    attempt = api.get_verification_attempt(attempt_id)
+    assert (attempt.status, attempt.name) == ("approved", "Ada Lovelace")
+    assert "verified name refused (The name is 311 characters long; at most 255 are allowed.)" in caplog.text
+    assert "Adaline" not in caplog.text
+
+
 def test_a_concurrent_change_between_read_and_write_is_stale(persona_attempt, monkeypatch):
     attempt_id, inquiry_id = persona_attempt("pending")
     real_get = api.get_verification_attempt

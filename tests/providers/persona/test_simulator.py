@@ -809,3 +809,36 @@ def test_signature_header_with_one_secret_matches_personas_documented_scheme() -
     header = signature_header(SECRET, b'{"a":1}', timestamp=1700000000)
     expected = hmac.new(SECRET.encode(), b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={expected}"
+
+
+@pytest.mark.django_db
+def test_opening_the_control_address_answers_a_405_page_that_says_what_to_do(
+    client: Client, staff_user: Any
+) -> None:
+    client.force_login(staff_user)
+    response = client.get("/persona-simulator/control")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "buttons of the simulator" in page
+    assert 'href="/persona-simulator/"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("first", "last"), [("A" * 200, "B" * 111), ("C" * 256, "D")])
+def test_a_name_longer_than_255_characters_is_refused_with_a_message_not_cut(
+    client: Client, first: str, last: str
+) -> None:
+    inquiry_id, response = _run_flow(client, "approve", first=first, last=last)
+    assert response.status_code == 400
+    assert f"The name is {len(first) + 1 + len(last)} characters long".encode() in response.content
+    assert b'role="alert"' in response.content
+    inquiry = SimulatedInquiry.objects.get(pk=inquiry_id)
+    assert (inquiry.status, inquiry.name_first) == ("pending", "")
+
+
+@pytest.mark.django_db
+def test_a_name_of_exactly_255_characters_is_accepted(client: Client) -> None:
+    inquiry_id, response = _run_flow(client, "approve", first="A" * 127, last="B" * 127)
+    assert response.status_code == 302
+    assert SimulatedInquiry.objects.get(pk=inquiry_id).status == "approved"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -65,10 +66,38 @@ def test_start_creates_an_attempt_and_an_inquiry_and_redirects_to_the_hosted_flo
             "attributes": {
                 "inquiry-template-id": "itmpl_test_template",
                 "reference-id": f"openedx-user-{learner.pk}",
+                # The learner's name prefills Persona's flow (issue 14).
+                "fields": {"name-first": "Ada", "name-last": "Lovelace"},
             }
         }
     }
     assert PersonaInquiry.objects.get(inquiry_id=inquiry_id).attempt_id == attempt.id
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("Ada", "Lovelace", {"name-first": "Ada", "name-last": "Lovelace"}),
+        ("  Ada\x00 ", "", {"name-first": "Ada"}),
+        ("", "", {}),
+    ],
+)
+def test_the_learner_name_prefills_the_inquiry_fields(client, make_user, persona_api, first, last, expected):
+    client.force_login(make_user(first_name=first, last_name=last))
+    create = add_create(persona_api, new_id("inq"))
+    assert client.get(START).status_code == 302
+    attributes = json.loads(create.calls[0].request.body)["data"]["attributes"]
+    assert attributes.get("fields", {}) == expected
+
+
+def test_the_prefilled_name_is_never_logged(client, make_user, persona_api, caplog):
+    client.force_login(make_user(first_name="Zebediah", last_name="Quixotic"))
+    add_create(persona_api, new_id("inq"))
+    with caplog.at_level(logging.DEBUG):
+        assert client.get(START).status_code == 302
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Zebediah" not in logged
+    assert "Quixotic" not in logged
 
 
 def test_the_environment_id_is_sent_when_configured(client, learner, persona_api, settings):

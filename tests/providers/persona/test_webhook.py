@@ -288,6 +288,26 @@ def test_an_unknown_inquiry_is_404_so_persona_retries(post_webhook, persona_atte
     assert post_webhook(body).status_code == 200
 
 
+def test_inquiry_created_before_the_start_view_linked_it_is_acknowledged(
+    post_webhook, persona_attempt, caplog
+):
+    # Persona sends inquiry.created while the start view has not stored the inquiry id yet: nothing to
+    # apply (the start view records "created" itself), so no 404, no retry, no warning.
+    inquiry_id = new_id("inq")
+    with caplog.at_level(logging.INFO):
+        response = post_webhook(event_body("inquiry.created", inquiry_id))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored"}
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert not PersonaWebhookEvent.objects.exists()
+    # Any later event of an inquiry still unknown is a 404, so Persona retries it.
+    assert post_webhook(event_body("inquiry.started", inquiry_id, status="pending")).status_code == 404
+    # Once linked, the inquiry's events apply as usual.
+    attempt_id, linked = persona_attempt("created", inquiry_id=inquiry_id)
+    assert post_webhook(event_body("inquiry.started", linked, status="pending")).status_code == 200
+    assert status_of(attempt_id) == "pending"
+
+
 def test_an_inquiry_of_another_provider_is_unknown(post_webhook, user):
     inquiry_id = new_id("inq")
     attempt_id = api.create_verification_attempt(

@@ -139,3 +139,10 @@ class Command(BaseCommand):
         write(f"  Admin (as staff): {url}admin/")
         write("  Persona (the local simulator plays it): log in as learner, 'Verify my identity', Approve.")
         write(f"  The simulator's overview (as staff): {url}persona-simulator/")
+        write(
+            f"  Manual review: {url}idv/manual/start (ask, as a learner), then decide in the admin as staff."
+        )
+        write(
+            f"  Your institution's sign-in (the demo's own OpenID Connect IdP plays it): {url}idv/sso , "
+            "'Sign in with Demo University', then a demo login."
+        )

@@ -5,13 +5,18 @@ Records manual identity decisions for the users listed in a CSV file with the he
 ``user,name,expiration_date`` (a username or email; the verified name; an optional ISO 8601 date or
 datetime when an approval expires, blank for the site default). See ``idv_manual.csv_import`` for what
 each row does. Re-running a file skips the rows already done. Problems are reported per row (by row
-number, never with names) and the import carries on; a summary ends the run.
+number, never with names) and the import carries on; a summary ends the run. Run from the command line,
+it exits with status 1 when some row failed (0 otherwise, also for a dry run without failures), so a script
+can tell; the rows that did not fail are recorded (or, with --dry-run, checked) either way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,6 +27,7 @@ from tqdm import tqdm
 from idv_manual.csv_import import (
     CsvFormatError,
     CsvHeaderError,
+    CsvRow,
     ManualVerificationImport,
     Outcome,
     RowProblem,
@@ -36,10 +42,39 @@ PROGRESS_BAR_MIN_ROWS = 200
 ROWS_PER_COMMIT = 100
 
 
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _core_write_logs_silenced() -> Iterator[None]:
+    """
+    Drop what idv_core's API logs ("Created verification attempt 12") while a dry run writes rows that it
+    rolls back: those attempts never exist. The summary says what the run would have done.
+    """
+    core_api_log = logging.getLogger("idv_core.api")
+    drop = _DropAll()
+    core_api_log.addFilter(drop)
+    try:
+        yield
+    finally:
+        core_api_log.removeFilter(drop)
+
+
 class Command(BaseCommand):
     """Approve or deny, by hand, the identity of the users listed in a CSV file."""
 
     help = __doc__
+    #: Exit status of a command-line run in which some row failed.
+    FAILED_ROWS_EXIT_STATUS = 1
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        """Run as ``manage.py`` does, then exit with status 1 if some row failed."""
+        self.failed_rows = 0
+        super().run_from_argv(argv)
+        if self.failed_rows:
+            sys.exit(self.FAILED_ROWS_EXIT_STATUS)
 
     def add_arguments(self, parser: CommandParser) -> None:
         """FILE, --status, --reason, --reviewer, --dry-run: the command's public contract."""
@@ -98,6 +133,27 @@ class Command(BaseCommand):
             file=error_stream,
             disable=options["verbosity"] == 0 or len(rows) < PROGRESS_BAR_MIN_ROWS,
         )
+        with _core_write_logs_silenced() if options["dry_run"] else contextlib.nullcontext():
+            self._import(rows, users, importer, counts, progress, error_stream)
+        progress.close()
+        self.failed_rows = counts["failed"]
+
+        prefix = "Dry run, nothing written: would have " if options["dry_run"] else ""
+        self.stdout.write(
+            f"{prefix}created {counts[Outcome.CREATED.value]}, "
+            f"updated {counts[Outcome.UPDATED.value]}, skipped {counts[Outcome.SKIPPED.value]}, "
+            f"failed {counts['failed']} (of {len(rows)} rows)."
+        )
+
+    def _import(
+        self,
+        rows: list[CsvRow],
+        users: dict[str, Any],
+        importer: ManualVerificationImport,
+        counts: Counter[str],
+        progress: Any,
+        error_stream: Any,
+    ) -> None:
         for start in range(0, len(rows), ROWS_PER_COMMIT):
             # Each row runs in its own savepoint (a bad row is rolled back alone); the rows of a batch
             # commit together, so the import pays one commit (an fsync) per batch rather than per row.
@@ -114,14 +170,6 @@ class Command(BaseCommand):
                     else:
                         counts[outcome.value] += 1
                     progress.update()
-        progress.close()
-
-        prefix = "Dry run, nothing written: would have " if options["dry_run"] else ""
-        self.stdout.write(
-            f"{prefix}created {counts[Outcome.CREATED.value]}, "
-            f"updated {counts[Outcome.UPDATED.value]}, skipped {counts[Outcome.SKIPPED.value]}, "
-            f"failed {counts['failed']} (of {len(rows)} rows)."
-        )
 
     def _reviewer(self, username: str) -> Any:
         user_model = get_user_model()
