@@ -17,6 +17,7 @@ function here logs one or puts one in an error message.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
@@ -358,12 +359,17 @@ def create_verification_attempt(
             attempt.platform_attempt_id = platform_mirror.create_platform_row(platform_model, attempt)
         _save_new_external_id(attempt)
         events.send_status_events_on_commit(attempt, user, entered)
-    log.info(
-        "Created verification attempt %s for user %s (provider %r, status %s).",
-        attempt.pk,
-        user_id,
-        provider,
-        status,
+    # Logged once the attempt exists for others: a change rolled back (a dry run, a failed request under
+    # ATOMIC_REQUESTS) never was.
+    transaction.on_commit(
+        functools.partial(
+            log.info,
+            "Created verification attempt %s for user %s (provider %r, status %s).",
+            attempt.pk,
+            user_id,
+            provider,
+            status,
+        )
     )
     return attempt.pk
 
@@ -503,7 +509,9 @@ def update_verification_attempt(
             # The user is loaded on its own (one more query) rather than joined into the locking SELECT:
             # MariaDB has no FOR UPDATE OF, so a join would also lock the learner's auth_user row.
             events.send_status_events_on_commit(attempt, attempt.user, [entered])
-    log.info("Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
+    transaction.on_commit(
+        functools.partial(log.info, "Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
+    )
 
 
 def retire_user_verification_names(user: UserOrId) -> int:

@@ -106,8 +106,8 @@ def test_nothing_is_sent_before_the_transaction_commits(user, signals, django_ca
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         api.create_verification_attempt(user, "Ada", "approved")
     assert signals.events == []
-    assert len(callbacks) == 1
-    callbacks[0]()
+    for callback in callbacks:
+        callback()
     assert signals.types == ["created", "approved"]
 
 
