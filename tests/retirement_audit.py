@@ -14,9 +14,10 @@ tables included) is searched for them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,7 @@ from django.test import Client
 from idv_core import api
 from idv_manual.reviews import decide_attempt
 from idv_persona.inquiries import persona_config
+from idv_persona_simulator import control
 from idv_persona_simulator.models import SimulatedEvent
 from idv_persona_simulator.representations import event_body
 from idv_persona_simulator.signing import signature_header
@@ -123,10 +125,19 @@ def simulator_api(mock: responses.RequestsMock, api_client: Client) -> None:
         mock.add_callback(method, re.compile(re.escape(root) + r"/.*"), callback=forward)
 
 
-def use_the_simulator(settings: Any) -> None:
-    """Point the provider at the simulator (its API key) and have the outbox write every IDV event."""
+@contextlib.contextmanager
+def the_simulator(settings: Any) -> Iterator[responses.RequestsMock]:
+    """
+    Point the provider at the simulator (its API key; its REST API answering in-process, its events sent
+    by hand with :func:`deliver_events`), and have the outbox write every IDV event.
+    """
     settings.IDV_PERSONA = {**settings.IDV_PERSONA, "API_KEY": SIMULATOR_API_KEY}
     settings.IDV_EVENT_BUS_PRODUCER_CONFIG = EVENT_ROUTES
+    control.reset()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        simulator_api(mock, Client())
+        yield mock
+    control.reset()
 
 
 def deliver_events(client: Client, inquiry_id: str, names: set[str] | None = None) -> list[tuple[str, Any]]:

@@ -18,7 +18,6 @@ from django.test import Client
 
 from idv_core import api
 from idv_persona.models import PersonaRedaction
-from idv_persona_simulator import control
 from idv_persona_simulator.models import SimulatedInquiry
 from tests.retirement_audit import (
     LEARNER,
@@ -26,8 +25,7 @@ from tests.retirement_audit import (
     deliver_events,
     find_learner_data,
     run_journey,
-    simulator_api,
-    use_the_simulator,
+    the_simulator,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +43,9 @@ def eager_tasks() -> Iterator[None]:
 
 @pytest.fixture
 def simulator(settings) -> Iterator[responses.RequestsMock]:
-    """The provider pointed at the simulator, whose REST API answers in-process; events sent by hand."""
-    use_the_simulator(settings)
-    control.reset()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        simulator_api(mock, Client())
+    """The provider pointed at the simulator (``the_simulator``)."""
+    with the_simulator(settings) as mock:
         yield mock
-    control.reset()
 
 
 def test_after_retirement_no_table_of_openedx_idv_holds_the_learner(
