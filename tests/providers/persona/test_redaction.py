@@ -264,3 +264,12 @@ def test_the_inquiry_redacted_webhook_is_accepted_and_changes_nothing(persona_at
     assert (answer.status_code, answer.json()) == (200, {"status": "ignored"})
     assert api.get_verification_attempt(attempt_id).status == "approved"
     assert not PersonaWebhookEvent.objects.filter(inquiry_id=inquiry_id).exists()
+
+
+def test_staff_see_the_redactions_read_only(client, make_user):
+    PersonaRedaction.objects.create(inquiry_id="inq_AdminPending1")
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get("/admin/idv_persona/personaredaction/", {"redacted_at__isnull": "True"})
+    assert page.status_code == 200
+    assert "inq_AdminPending1" in page.content.decode()
+    assert client.get("/admin/idv_persona/personaredaction/add/").status_code == 403
