@@ -273,3 +273,24 @@ def test_staff_see_the_redactions_read_only(client, make_user):
     assert page.status_code == 200
     assert "inq_AdminPending1" in page.content.decode()
     assert client.get("/admin/idv_persona/personaredaction/add/").status_code == 403
+
+
+def test_an_answer_that_is_not_an_inquiry_stays_pending_and_the_next_one_is_sent(
+    persona_attempt, persona_api, no_backoff
+):
+    odd, fine, down = (persona_attempt("approved")[1] for _ in range(3))
+    for inquiry_id in (odd, fine, down):
+        PersonaRedaction.objects.create(inquiry_id=inquiry_id)
+    persona_api.add(responses.DELETE, _url(odd), json={"data": {"type": "account"}})
+    _redacts(persona_api, fine)
+    _redacts(persona_api, down, status=503)
+
+    err = StringIO()
+    call_command("idv_persona_sync", stdout=StringIO(), stderr=err)
+
+    assert _pending() == [odd, down]
+    assert PersonaRedaction.objects.get(inquiry_id=odd).last_error == "Expected an inquiry object."
+    assert (
+        "Persona redactions: 1 redacted, 2 failed, 2 still pending. Persona is unavailable: the next run "
+        "sends the rest." in err.getvalue()
+    )
