@@ -516,9 +516,10 @@ def update_verification_attempt(
 
 def retire_user_verification_names(user: UserOrId) -> int:
     """
-    Erase the verified names of ``user``'s attempts, of their audit trail, of their event-bus outbox
-    records, of the platform rows mirroring them, and of every installed provider's own records (user
-    retirement; the LMS's ``USER_RETIRE_LMS_MISC`` signal reaches it through ``idv_core.handlers``).
+    Erase the verified names of ``user``'s attempts, of their audit trail (and its free-text reasons), of
+    their event-bus outbox records, of the platform rows mirroring them, and of every installed provider's
+    own records (user retirement; the LMS's ``USER_RETIRE_LMS_MISC`` signal reaches it through
+    ``idv_core.handlers``).
 
     The attempts keep their status and dates, so the platform still knows the user was verified; no
     event is sent. Outbox records not yet delivered still go out blanked (the verified name, and the
@@ -531,6 +532,10 @@ def retire_user_verification_names(user: UserOrId) -> int:
     with transaction.atomic():
         count = VerificationAttempt.objects.filter(user_id=user_id).exclude(name="").update(name="")
         VerificationAttempt.history.filter(user_id=user_id).exclude(name="").update(name="")
+        # The audit trail's reasons are free text (a reviewer's "checked Ada's passport"): erased too.
+        VerificationAttempt.history.filter(user_id=user_id, history_change_reason__gt="").update(
+            history_change_reason=""
+        )
         outbox.scrub_names(user_id)
         platform_model, _problem = platform_mirror.find_platform_model()
         if platform_model is not None:

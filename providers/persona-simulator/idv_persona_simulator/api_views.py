@@ -1,5 +1,6 @@
 """
-The simulator's REST API, in Persona's shapes: create, retrieve and resume inquiries under ``api/v1/``.
+The simulator's REST API, in Persona's shapes: create, retrieve, redact and resume inquiries under
+``api/v1/``.
 
 Every request needs ``Authorization: Bearer <IDV_PERSONA_SIMULATOR["API_KEY"]>`` (401 otherwise);
 ``Persona-Version`` and ``Key-Inflection`` are accepted and ignored; ``Idempotency-Key`` on create returns
@@ -49,8 +50,8 @@ def _authenticated(request: HttpRequest) -> bool:
     return bool(api_key) and scheme == "Bearer" and hmac.compare_digest(token.encode(), api_key.encode())
 
 
-def api_endpoint(method: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Wrap an API view: CSRF-exempt (API-key auth), one HTTP method, faults first, then the Bearer key."""
+def api_endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Wrap an API view: CSRF-exempt (API-key auth), its HTTP methods, faults first, then the Bearer key."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
@@ -61,9 +62,10 @@ def api_endpoint(method: str) -> Callable[[Callable[..., HttpResponse]], Callabl
                 return _error(fault, FAULT_TITLES.get(fault, "Error"), "Injected by the Persona simulator.")
             if not _authenticated(request):
                 return _error(401, "Must be authenticated to access this endpoint")
-            if request.method != method:
-                response = _error(405, "Method Not Allowed", f"Use {method}.")
-                response["Allow"] = method
+            if request.method not in methods:
+                allowed = ", ".join(methods)
+                response = _error(405, "Method Not Allowed", f"Use {allowed}.")
+                response["Allow"] = allowed
                 return response
             return view(request, *args, **kwargs)
 
@@ -111,12 +113,27 @@ def _inquiry(inquiry_id: str, *, lock: bool = False) -> SimulatedInquiry | None:
     return queryset.filter(pk=inquiry_id).first()
 
 
-@api_endpoint("GET")
-def retrieve_inquiry(request: HttpRequest, inquiry_id: str) -> HttpResponse:
-    """``GET /inquiries/{id}``: the inquiry as it is now."""
+@api_endpoint("GET", "DELETE")
+def inquiry_resource(request: HttpRequest, inquiry_id: str) -> HttpResponse:
+    """``GET /inquiries/{id}`` (retrieve) and ``DELETE /inquiries/{id}`` (redact)."""
+    if request.method == "DELETE":
+        return _redact_inquiry(inquiry_id)
     inquiry = _inquiry(inquiry_id)
     if inquiry is None:
         return _error(404, "Record not found", f"No inquiry {inquiry_id}.")
+    return JsonResponse({"data": inquiry_object(inquiry)})
+
+
+def _redact_inquiry(inquiry_id: str) -> HttpResponse:
+    """
+    Redact an Inquiry: null its PII for good (and in the events recorded about it), answer the redacted
+    inquiry, and send ``inquiry.redacted``. Redacting it again answers the same, with no new event.
+    """
+    with transaction.atomic():
+        inquiry = _inquiry(inquiry_id, lock=True)
+        if inquiry is None:
+            return _error(404, "Record not found", f"No inquiry {inquiry_id}.")
+        flow.redact(inquiry)
     return JsonResponse({"data": inquiry_object(inquiry)})
 
 
@@ -127,6 +144,8 @@ def resume_inquiry(request: HttpRequest, inquiry_id: str) -> HttpResponse:
         inquiry = _inquiry(inquiry_id, lock=True)
         if inquiry is None:
             return _error(404, "Record not found", f"No inquiry {inquiry_id}.")
+        if inquiry.redacted_at is not None:
+            return _error(409, "Conflict", "A redacted inquiry cannot be resumed.")
         if inquiry.status not in RESUMABLE_STATUSES:
             return _error(409, "Conflict", f"An inquiry with status {inquiry.status} cannot be resumed.")
         token = flow.resume(inquiry)

@@ -7,8 +7,11 @@ created --(hosted flow opened: inquiry.started)--> pending --(the person's choic
   needs review: completed (inquiry.completed) then needs_review (inquiry.marked-for-review)
   fail:         failed (inquiry.failed)
   abandon:      expired (inquiry.expired)
-Resuming an expired inquiry makes it pending again (no event). Every change is saved with its event in
-the caller's transaction; the events are queued for delivery once that transaction commits.
+Resuming an expired inquiry makes it pending again (no event). Redacting (``DELETE /inquiries/{id}``) nulls
+the inquiry's PII, in it and in every event recorded about it, keeps its status and times, and emits
+``inquiry.redacted``; a redacted inquiry cannot be started, finished or resumed. Every change is saved
+with its event in the caller's transaction; the events are queued for delivery once that transaction
+commits.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from django.utils import timezone
 from idv_persona_simulator.conf import simulator_setting
 from idv_persona_simulator.delivery import WebhookURLRefused, dispatcher
 from idv_persona_simulator.models import InquiryStatus, SimulatedEvent, SimulatedInquiry, new_session_token
-from idv_persona_simulator.representations import event_body, inquiry_object
+from idv_persona_simulator.representations import (
+    event_body,
+    inquiry_object,
+    is_redacted_attribute,
+    redacted_object,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +141,7 @@ def resume(inquiry: SimulatedInquiry) -> str:
 
 def start(inquiry: SimulatedInquiry) -> None:
     """The person opened the hosted flow of a created inquiry: it becomes pending (inquiry.started)."""
-    if inquiry.status != InquiryStatus.CREATED:
+    if inquiry.status != InquiryStatus.CREATED or inquiry.redacted_at is not None:
         raise InquiryNotOpen(f"Only a created inquiry can be started, not a {inquiry.status} one.")
     inquiry.started_at = at = _moment(inquiry)
     inquiry.status = InquiryStatus.PENDING
@@ -145,7 +153,7 @@ def finish(
     inquiry: SimulatedInquiry, choice: Choice, *, name_first: str = "", name_last: str = ""
 ) -> list[SimulatedEvent]:
     """Apply the person's choice to a pending inquiry, with Persona's events in Persona's order (returned)."""
-    if inquiry.status != InquiryStatus.PENDING:
+    if inquiry.status != InquiryStatus.PENDING or inquiry.redacted_at is not None:
         raise InquiryNotOpen(f"Only a pending inquiry can be finished, not a {inquiry.status} one.")
     if choice == Choice.ABANDON:
         inquiry.status, inquiry.expired_at = InquiryStatus.EXPIRED, _moment(inquiry)
@@ -170,3 +178,24 @@ def finish(
         inquiry.decisioned_at = at
     inquiry.save()
     return [completed, _emit(inquiry, event_name, at)]
+
+
+def redact(inquiry: SimulatedInquiry) -> SimulatedEvent | None:
+    """
+    Redact the (locked) inquiry as Persona does: null its name and the other PII fields, in the inquiry and
+    in the payload of every event recorded about it; keep its status, times and ``reference-id`` (a direct
+    redaction keeps the account's reference); set ``redacted-at`` and emit ``inquiry.redacted``, whose
+    payload is the redacted inquiry. An inquiry already redacted changes nothing (None).
+    """
+    if inquiry.redacted_at is not None:
+        return None
+    inquiry.name_first = inquiry.name_middle = inquiry.name_last = ""
+    inquiry.fields = {
+        key: None if is_redacted_attribute(key) else value for key, value in inquiry.fields.items()
+    }
+    inquiry.redacted_at = _moment(inquiry)
+    inquiry.save(update_fields=["name_first", "name_middle", "name_last", "fields", "redacted_at"])
+    for event in inquiry.events.all():
+        event.payload = redacted_object(event.payload)
+        event.save(update_fields=["payload"])
+    return _emit(inquiry, "inquiry.redacted", inquiry.redacted_at)

@@ -56,9 +56,9 @@ class SimulatedInquiry(models.Model):
 
     .. pii: ``name_first``, ``name_middle``, ``name_last`` and ``fields`` hold the "verified" name typed
        into the simulator's hosted flow or prefilled by the host (test data, in a development database);
-       ``reference_id`` is the host's reference for the attempt.
+       ``reference_id`` is the host's reference for the learner (``openedx-user-<id>``: an id).
     .. pii_types: name, id
-    .. pii_retirement: retained
+    .. pii_retirement: third_party
     """
 
     id = models.CharField(primary_key=True, max_length=40, default=new_inquiry_id, editable=False)
@@ -80,6 +80,8 @@ class SimulatedInquiry(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
     decisioned_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
+    # Set when the inquiry was redacted (``DELETE /inquiries/{id}``): its PII is gone, for good.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)
@@ -94,9 +96,10 @@ class SimulatedEvent(models.Model):
     """
     An event the simulator emitted (``inquiry.approved``...), with the inquiry as it was at that moment.
 
-    .. pii: ``payload`` is the inquiry object at the time of the event, with its name fields (test data).
+    .. pii: ``payload`` is the inquiry object at the time of the event, with its name fields (test data);
+       redacting the inquiry nulls them.
     .. pii_types: name, id
-    .. pii_retirement: retained
+    .. pii_retirement: third_party
     """
 
     id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)

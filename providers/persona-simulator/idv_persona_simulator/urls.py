@@ -15,6 +15,6 @@ urlpatterns = [
     path("control", views.control_action, name="control"),
     path("verify", views.verify, name="verify"),
     path("api/v1/inquiries", api_views.create_inquiry, name="api-inquiries"),
-    path("api/v1/inquiries/<str:inquiry_id>", api_views.retrieve_inquiry, name="api-inquiry"),
+    path("api/v1/inquiries/<str:inquiry_id>", api_views.inquiry_resource, name="api-inquiry"),
     path("api/v1/inquiries/<str:inquiry_id>/resume", api_views.resume_inquiry, name="api-inquiry-resume"),
 ]

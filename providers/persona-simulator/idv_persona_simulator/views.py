@@ -148,6 +148,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         if isinstance(opened, HttpResponse):
             return opened
         inquiry, token = opened
+        if inquiry.redacted_at is not None:
+            return _closed(request, inquiry, redirect_uri)
         if inquiry.status == InquiryStatus.CREATED:
             # Anyone with the link may open a new inquiry; from then on it needs this session.
             flow.start(inquiry)
@@ -191,7 +193,9 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _closed(request: HttpRequest, inquiry: SimulatedInquiry, redirect_uri: str) -> HttpResponse:
-    if inquiry.status == InquiryStatus.EXPIRED:
+    if inquiry.redacted_at is not None:
+        title, message = "Verification deleted", "This verification's personal data has been deleted."
+    elif inquiry.status == InquiryStatus.EXPIRED:
         title, message = (
             "Verification expired",
             "This verification has expired. Start again from the site that sent you.",
@@ -221,7 +225,7 @@ def _finish(
     redirect_uri: str,
     emitted: list[SimulatedEvent],
 ) -> HttpResponse:
-    if inquiry.status != InquiryStatus.PENDING:
+    if inquiry.status != InquiryStatus.PENDING or inquiry.redacted_at is not None:
         return _closed(request, inquiry, redirect_uri)
     if not _valid_session(inquiry, token):
         return _page(

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
+from idv_persona.models import PersonaInquiry, PersonaRedaction, PersonaWebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,12 @@ class PersonaWebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "name", "inquiry_id", "outcome", "event_created_at", "received")
     list_filter = ("outcome", "name")
     search_fields = ("=event_id", "=inquiry_id")
+
+
+@admin.register(PersonaRedaction)
+class PersonaRedactionAdmin(ReadOnlyAdmin):
+    """The inquiries of retired learners Persona is asked to redact, pending or done."""
+
+    list_display = ("inquiry_id", "requested", "redacted_at", "tries", "last_error")
+    list_filter = (("redacted_at", admin.EmptyFieldListFilter),)
+    search_fields = ("=inquiry_id",)

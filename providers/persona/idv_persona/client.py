@@ -1,5 +1,5 @@
 """
-A small client of Persona's REST API: create, resume and retrieve inquiries.
+A small client of Persona's REST API: create, resume, retrieve and redact inquiries.
 
 Every request has a timeout (``IDV_PERSONA["TIMEOUT_SECONDS"]``) and is retried, with a short backoff,
 when it could not connect, timed out reading, or got a 5xx answer; a 4xx answer is never retried (the
@@ -141,7 +141,7 @@ class PersonaClient:
             backoff_factor=BACKOFF_FACTOR,
             status_forcelist=RETRY_STATUSES,
             # POST is safe to retry here only because every POST carries an Idempotency-Key.
-            allowed_methods=frozenset({"GET", "POST"}),
+            allowed_methods=frozenset({"GET", "POST", "DELETE"}),
             raise_on_status=False,
             respect_retry_after_header=False,
         )
@@ -203,6 +203,19 @@ class PersonaClient:
             PersonaUnavailable, PersonaRequestRejected, PersonaInvalidResponse.
         """
         body = self._request("GET", f"/inquiries/{quote(inquiry_id, safe='')}")
+        return parse_inquiry(body.get("data"))
+
+    def redact_inquiry(self, inquiry_id: str) -> Inquiry:
+        """
+        ``DELETE /inquiries/{id}`` (Persona's "Redact an Inquiry"): Persona deletes the inquiry's PII for
+        good, keeps its status and times, and answers the redacted inquiry (then sends
+        ``inquiry.redacted``). Idempotent, so retried like a GET.
+
+        Raises:
+            PersonaUnavailable, PersonaRequestRejected (404: Persona has no such inquiry),
+            PersonaInvalidResponse.
+        """
+        body = self._request("DELETE", f"/inquiries/{quote(inquiry_id, safe='')}")
         return parse_inquiry(body.get("data"))
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

@@ -10,7 +10,8 @@ Rules, in order, under a lock on the inquiry's row:
 4. a change the core's transition rules refuse (``approved`` -> ``pending``, anything after ``denied``)
    changes nothing (``stale``): statuses never move backwards;
 5. otherwise the attempt is updated (``applied``); an approval carries the name Persona verified and an
-   expiration ``IDV_PERSONA["DAYS_GOOD_FOR"]`` days later.
+   expiration ``IDV_PERSONA["DAYS_GOOD_FOR"]`` days later, except for an inquiry of a retired learner
+   (its redaction requested): a late approval then brings no name back.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from idv_core import api
 from idv_core.exceptions import VerificationAttemptInvalidName, VerificationAttemptInvalidTransition
 from idv_core.statuses import VerificationAttemptStatus, can_transition
 from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
+from idv_persona.redaction import is_redaction_requested, user_inquiry_ids
 
 if TYPE_CHECKING:
     from idv_persona.client import Inquiry
@@ -202,7 +204,7 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
     if target == VerificationAttemptStatus.APPROVED:
         changes["expiration_datetime"] = timezone.now() + timedelta(days=persona_config()["DAYS_GOOD_FOR"])
         name = clean_name(update.verified_name)
-        if name:
+        if name and not is_redaction_requested(inquiry.inquiry_id):
             changes["name"] = name
     reason = f"Persona {update.event_name or 'sync'}: {update.status}"[:100]
     try:
@@ -242,10 +244,6 @@ def retire_user_webhook_events(user_id: int, provider_id: str) -> int:
     they link an attempt to its inquiry, which the core's attempt keeps too (its external id), and they
     keep a late webhook from applying an older status.
     """
-    inquiry_ids = [
-        record.external_id
-        for record in api.get_verification_attempts(user_id)
-        if record.provider == provider_id
-    ]
+    inquiry_ids = user_inquiry_ids(user_id, provider_id)
     deleted, _by_model = PersonaWebhookEvent.objects.filter(inquiry_id__in=inquiry_ids).delete()
     return deleted

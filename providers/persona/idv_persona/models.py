@@ -77,3 +77,33 @@ class PersonaWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.name} ({self.outcome})"
+
+
+class PersonaRedaction(models.Model):
+    """
+    One inquiry Persona must redact because its learner was retired (Persona's "Redact an Inquiry").
+
+    Recorded by the retirement, in its transaction; redacted with Persona's API after it commits (a Celery
+    task, retried while Persona is unavailable, and ``manage.py idv_persona_sync`` for what is still
+    pending), so a retirement never waits on Persona and nothing is lost while Persona is down.
+    ``redacted_at`` is None while the redaction is pending. ``last_error`` says why the last try failed
+    (Persona's status code or the kind of error, never a name).
+
+    .. no_pii: Persona's inquiry id, times, a try counter and an error kind; no name, no user.
+    """
+
+    inquiry_id = models.CharField(max_length=PERSONA_ID_MAX_LENGTH, unique=True)
+    requested = models.DateTimeField(auto_now_add=True)
+    redacted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Persona confirmed the redaction (empty: still pending)."
+    )
+    tries = models.PositiveIntegerField(default=0, help_text="Redaction requests sent to Persona.")
+    last_error = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = "Persona redaction"
+        indexes = [models.Index(fields=["redacted_at", "requested"], name="idv_persona_redaction_todo")]
+
+    def __str__(self) -> str:
+        state = "redacted" if self.redacted_at else "pending"
+        return f"{self.inquiry_id} ({state})"

@@ -15,6 +15,7 @@ from django.urls import re_path
 from idv_core.providers import IDVProvider
 from idv_persona import views
 from idv_persona.inquiries import retire_user_webhook_events
+from idv_persona.redaction import request_redactions, user_inquiry_ids
 
 #: The setting's name in the host's settings: one dict, its keys documented in ``settings_defaults``.
 SETTING_NAME = "IDV_PERSONA"
@@ -128,8 +129,13 @@ class PersonaProvider(IDVProvider):
         return merged
 
     def retire_user(self, user_id: int) -> None:
-        """Delete the webhook event records of the learner's inquiries (they hold Persona's ids)."""
+        """
+        Delete the webhook event records of the learner's inquiries (they hold Persona's ids), and have
+        Persona redact the inquiries (their names, at Persona) once the retirement commits
+        (``idv_persona.redaction``).
+        """
         retire_user_webhook_events(user_id, self.id)
+        request_redactions(user_inquiry_ids(user_id, self.id))
 
     def check(self) -> list[CheckMessage]:
         """Report a missing or malformed ``IDV_PERSONA`` key (persona.E001 to persona.E007, W001)."""

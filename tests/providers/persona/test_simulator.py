@@ -842,3 +842,88 @@ def test_a_name_of_exactly_255_characters_is_accepted(client: Client) -> None:
     inquiry_id, response = _run_flow(client, "approve", first="A" * 127, last="B" * 127)
     assert response.status_code == 302
     assert SimulatedInquiry.objects.get(pk=inquiry_id).status == "approved"
+
+
+# --- Redact an Inquiry (DELETE /inquiries/{id}) ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_redacting_nulls_the_pii_keeps_status_times_and_reference_and_says_so(
+    client: Client, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    inquiry_id = _create(client, fields={"name-first": "Ada", "address-city": "London", "favourite": "tea"})[
+        "id"
+    ]
+    _submit(
+        client, inquiry_id, "approve", _open_flow(client, inquiry_id).context["session_token"], last="Byron"
+    )
+    before = _api(client, "get", f"/inquiries/{inquiry_id}").json()["data"]["attributes"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _api(client, "delete", f"/inquiries/{inquiry_id}")
+    control.flush(10)
+
+    assert response.status_code == 200
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["redacted-at"].endswith("Z")
+    assert (attributes["name-first"], attributes["name-middle"], attributes["name-last"]) == (
+        None,
+        None,
+        None,
+    )
+    assert attributes["fields"]["name-first"]["value"] is None
+    assert attributes["fields"]["address-city"]["value"] is None
+    assert attributes["fields"]["favourite"]["value"] == "tea"
+    # Persona keeps the status, the operational times and (a direct redaction) the reference-id.
+    kept = ("status", "reference-id", "created-at", "started-at", "completed-at", "decisioned-at")
+    assert {key: attributes[key] for key in kept} == {key: before[key] for key in kept}
+    assert _api(client, "get", f"/inquiries/{inquiry_id}").json()["data"]["attributes"] == attributes
+    inquiry = SimulatedInquiry.objects.get(pk=inquiry_id)
+    assert (inquiry.name_first, inquiry.name_last, inquiry.status) == ("", "", "approved")
+    # The events recorded about it hold no name any more, and inquiry.redacted was sent.
+    events = control.events(inquiry_id)
+    assert events[-1].name == "inquiry.redacted"
+    for event in events:
+        assert event.payload["attributes"]["name-first"] is None
+        assert event.payload["attributes"]["name-last"] is None
+        assert event.payload["attributes"]["fields"]["name-first"]["value"] is None
+    assert [event.payload["attributes"]["status"] for event in events][:2] == ["created", "pending"]
+    redacted = receiver.deliveries[-1]
+    assert redacted.event_name == "inquiry.redacted"
+    payload = redacted.document["data"]["attributes"]["payload"]["data"]["attributes"]
+    assert payload == attributes
+    assert _verify_signature(redacted.headers["Persona-Signature"], redacted.body, SECRET)
+
+
+@pytest.mark.django_db
+def test_redacting_again_changes_nothing_and_an_unknown_inquiry_is_404(client: Client) -> None:
+    inquiry_id = _create(client)["id"]
+    first = _api(client, "delete", f"/inquiries/{inquiry_id}")
+    second = _api(client, "delete", f"/inquiries/{inquiry_id}")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json() == second.json()
+    assert [event.name for event in control.events(inquiry_id)] == ["inquiry.created", "inquiry.redacted"]
+    assert _api(client, "delete", "/inquiries/inq_Unknown").status_code == 404
+    assert _api(client, "delete", f"/inquiries/{inquiry_id}", key="wrong").status_code == 401
+    refused = _api(client, "put", f"/inquiries/{inquiry_id}")
+    assert (refused.status_code, refused["Allow"]) == (405, "GET, DELETE")
+
+
+@pytest.mark.django_db
+def test_a_redacted_inquiry_cannot_be_resumed_started_or_finished(client: Client) -> None:
+    pending = _create(client)["id"]
+    token = _open_flow(client, pending).context["session_token"]
+    created = _create(client)["id"]
+    for inquiry_id in (pending, created):
+        assert _api(client, "delete", f"/inquiries/{inquiry_id}").status_code == 200
+        assert _api(client, "post", f"/inquiries/{inquiry_id}/resume").status_code == 409
+    assert "Verification deleted" in _open_flow(client, created).content.decode()
+    assert "Verification deleted" in _submit(client, pending, "approve", token).content.decode()
+    assert SimulatedInquiry.objects.get(pk=created).status == "created"
+    assert SimulatedInquiry.objects.get(pk=pending).name_first == ""
+    with pytest.raises(flow.InquiryNotOpen):
+        flow.start(SimulatedInquiry.objects.get(pk=created))
+    with pytest.raises(flow.InquiryNotOpen):
+        flow.finish(
+            SimulatedInquiry.objects.get(pk=pending), flow.Choice.APPROVE, name_first="A", name_last="B"
+        )

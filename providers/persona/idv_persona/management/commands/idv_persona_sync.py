@@ -6,7 +6,9 @@ It walks the ``persona`` attempts still ``created`` or ``pending`` that have not
 ``--older-than-minutes`` (``idv_core.api.iter_provider_verification_attempts``, oldest first), so it also
 reconciles attempts a migrating site wrote through the core API alone, before any webhook. Attempts
 without an inquiry id (Persona was down when the learner started; their next try reuses the attempt) are
-counted and skipped. Run it from cron (e.g. hourly).
+counted and skipped. First it sends the redactions of retired learners' inquiries still pending
+(``idv_persona.redaction``: Persona was unavailable, or no Celery worker ran them). Run it from cron (e.g.
+hourly).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from idv_core import api
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import PersonaClient, PersonaError
 from idv_persona.inquiries import InquiryUpdate, apply_inquiry_status, persona_provider
+from idv_persona.models import PersonaRedaction
+from idv_persona.redaction import redact_pending
 
 UNFINISHED = [VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING]
 
@@ -64,6 +68,7 @@ class Command(BaseCommand):
                 "year 1. Use a smaller number (525600 is a year)."
             ) from None
         client = PersonaClient()
+        self._redact(client, limit, dry_run)
         counts: dict[str, int] = {}
 
         def count(outcome: str) -> None:
@@ -106,3 +111,19 @@ class Command(BaseCommand):
             count(outcome.value)
         summary = ", ".join(f"{name}: {number}" for name, number in sorted(counts.items())) or "nothing to do"
         self.stdout.write(f"Persona sync done ({summary}).")
+
+    def _redact(self, client: PersonaClient, limit: int, dry_run: bool) -> None:
+        """Send the pending redactions (retired learners' inquiries), at most ``limit``; one line if any."""
+        pending = PersonaRedaction.objects.filter(redacted_at__isnull=True).count()
+        if not pending:
+            return
+        if dry_run:
+            self.stdout.write(f"Persona redactions pending: {pending} (dry run, not sent).")
+            return
+        run = redact_pending(client, limit=limit)
+        line = (
+            f"Persona redactions: {run.redacted} redacted, {run.failed} failed, {run.pending} still pending."
+        )
+        if run.unavailable:
+            line += " Persona is unavailable: the next run sends the rest."
+        (self.stderr if run.failed else self.stdout).write(line)
