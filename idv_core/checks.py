@@ -19,6 +19,7 @@ from django.utils import timezone
 from idv_core import outbox, platform_mirror
 from idv_core.conf import EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.providers import get_enabled_providers, get_installed_providers, get_provider_load_errors
+from idv_core.starts import parse_start_rate
 
 
 def _check_settings() -> list[CheckMessage]:
@@ -84,6 +85,14 @@ def _check_settings() -> list[CheckMessage]:
             )
         )
     return messages
+
+
+def _check_start_rate() -> list[CheckMessage]:
+    try:
+        parse_start_rate(idv_setting("IDV_START_RATE_LIMIT"))
+    except ValueError as error:
+        return [Error(str(error), hint="For example '5/h', or None for no limit.", id="idv_core.E013")]
+    return []
 
 
 def _check_load_errors() -> list[CheckMessage]:
@@ -269,7 +278,12 @@ def _check_platform() -> list[CheckMessage]:
 def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report problems with idv_core's settings, providers that failed to load, and providers' own checks."""
     return (
-        _check_settings() + _check_load_errors() + _check_providers() + _check_event_bus() + _check_platform()
+        _check_settings()
+        + _check_start_rate()
+        + _check_load_errors()
+        + _check_providers()
+        + _check_event_bus()
+        + _check_platform()
     )
 
 
