@@ -52,6 +52,7 @@ PROVIDER = Template('''\
 """The $title identity-verification provider: a start page that records an attempt for review."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -62,6 +63,7 @@ from idv_core.providers import IDVProvider, learner_display_name, with_return_qu
 from idv_core.statuses import VerificationAttemptStatus
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request):

@@ -233,7 +233,14 @@ def test_over_the_limit_the_start_page_answers_429_with_retry_after(client, user
     assert VerificationAttempt.objects.filter(user=user).count() == 1
 
 
-def test_the_persona_webhook_keeps_its_own_transactions_under_atomic_requests():
+@pytest.mark.parametrize(
+    "url",
+    ["/idv/persona/webhook", "/idv/persona/start", "/idv/manual/start", "/idv/testprovider/start"],
+)
+def test_webhooks_and_starts_keep_their_own_transactions_under_atomic_requests(url):
     """The mounted view (the core's wrapper around it) tells Django's handler not to wrap it."""
-    assert resolve("/idv/persona/webhook").func._non_atomic_requests == {"default"}
-    assert not hasattr(resolve("/idv/persona/start").func, "_non_atomic_requests")
+    assert resolve(url).func._non_atomic_requests == {"default"}
+
+
+def test_other_provider_views_stay_in_the_request_s_transaction():
+    assert not hasattr(resolve("/idv/persona/return").func, "_non_atomic_requests")

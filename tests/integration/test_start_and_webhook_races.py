@@ -3,7 +3,9 @@ Racing starts and racing webhooks on MariaDB, with the LMS's ``ATOMIC_REQUESTS``
 
 The probe: 20 parallel Persona starts of one learner answered 8-10 times 500 and left 4-7 attempts and 14-15
 inquiries; 20 parallel manual requests left 7-16 pending attempts; with ``ATOMIC_REQUESTS`` 20 parallel new
-Persona events for one inquiry deadlocked (MySQL 1213) and answered 500. Each request here is a thread with
+Persona events for one inquiry deadlocked (MySQL 1213) and answered 500 (here, under REPEATABLE READ, 19 of
+20 answered 500: the link row another request committed was invisible to the request-wide snapshot). Each
+request here is a thread with
 its own database connection, going through Django's whole handler (so ``ATOMIC_REQUESTS`` wraps the view
 exactly as in the LMS); a barrier releases them together. No sleeps: only a broken lock makes a test wait,
 and then the lock wait timeout fails it.
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 import responses
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from idv_core import api
@@ -31,16 +33,26 @@ from tests.providers.persona.conftest import API_ROOT, event_body, inquiry_objec
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 RACERS = 20
+#: Generous: only a broken lock makes a test wait this long (it then fails instead of hanging).
+DEADLOCK_GUARD_SECONDS = 60
 
 
-@pytest.fixture(params=[False, True], ids=["autocommit", "atomic_requests"])
+@pytest.fixture(
+    params=[(False, "read committed"), (True, "read committed"), (True, "repeatable read")],
+    ids=["autocommit", "atomic_requests", "atomic_requests-repeatable_read"],
+)
 def atomic_requests(request) -> Iterator[bool]:
-    """Run the test with ``ATOMIC_REQUESTS`` off, then on (the LMS's setting), for every connection."""
+    """
+    Run the test with ``ATOMIC_REQUESTS`` off, then on (the LMS's setting), for every connection the
+    threads open; on, also under REPEATABLE READ (MySQL's own default, which an operator may configure):
+    there a request's first read fixes its snapshot, so a view inside one request-wide transaction would
+    not see what a racing request committed after that.
+    """
     database = connections.settings["default"]
-    before = database["ATOMIC_REQUESTS"]
-    database["ATOMIC_REQUESTS"] = request.param
-    yield request.param
-    database["ATOMIC_REQUESTS"] = before
+    before = database["ATOMIC_REQUESTS"], database["OPTIONS"].get("isolation_level")
+    database["ATOMIC_REQUESTS"], database["OPTIONS"]["isolation_level"] = request.param
+    yield request.param[0]
+    database["ATOMIC_REQUESTS"], database["OPTIONS"]["isolation_level"] = before
 
 
 def race(count: int, request: Callable[[Client], Any], user) -> list[Any]:
@@ -188,3 +200,78 @@ def test_twenty_parallel_new_persona_events_for_one_inquiry_never_answer_500(ato
     assert PersonaWebhookEvent.objects.filter(inquiry_id=inquiry_id).count() == RACERS
     # The newest event (an approval) wins whatever the order they were applied in.
     assert api.get_verification_attempt(attempt_id).status == "approved"
+
+
+def test_events_piled_up_behind_an_uncommitted_link_do_not_deadlock(atomic_requests, user):
+    """
+    The interleaving behind the probe's deadlocks, forced: the inquiry's link row is inserted by a
+    transaction that has not committed yet, and three webhook deliveries pile up behind it, each inserting
+    the link too (INSERT IGNORE). When it commits, each holds a shared lock on the duplicate; inside one
+    request-wide transaction (ATOMIC_REQUESTS) each then asks for the row's exclusive lock: a deadlock
+    (MySQL 1213, a 500). In the webhook's own short transactions the shared locks end with each statement.
+    """
+    inquiry_id = "inq_pileup0000000001"
+    attempt_id = api.create_verification_attempt(
+        user, "Ada Lovelace", "created", provider="persona", external_id=inquiry_id
+    )
+    bodies = iter(
+        event_body("inquiry.started", inquiry_id, event_id=f"evt_pileup{number}", status="pending")
+        for number in range(3)
+    )
+    lock = threading.Lock()
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_the_link_uncommitted() -> None:
+        try:
+            with transaction.atomic():
+                PersonaInquiry.objects.create(inquiry_id=inquiry_id, attempt_id=attempt_id)
+                holder_ready.set()
+                assert release.wait(DEADLOCK_GUARD_SECONDS)
+        finally:
+            connections.close_all()
+
+    def post(client: Client):
+        with lock:
+            body = next(bodies)
+        return client.post(
+            "/idv/persona/webhook",
+            data=body,
+            content_type="application/json",
+            HTTP_PERSONA_SIGNATURE=signature_header(body),
+        )
+
+    at_the_link = threading.Semaphore(0)
+
+    def signal_at_the_link(execute, sql, params, many, context):
+        if sql.startswith("INSERT IGNORE INTO `idv_persona_personainquiry`"):
+            at_the_link.release()
+        return execute(sql, params, many, context)
+
+    holder = threading.Thread(target=hold_the_link_uncommitted)
+    holder.start()
+    assert holder_ready.wait(DEADLOCK_GUARD_SECONDS)
+    clients = []
+    for _ in range(3):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+
+        def deliver(client: Client):
+            try:
+                with connection.execute_wrapper(signal_at_the_link):
+                    return post(client)
+            finally:
+                connections.close_all()
+
+        futures = [pool.submit(deliver, client) for client in clients]
+        # Commit the link once the three deliveries are at their INSERT IGNORE of it (blocked behind it).
+        for _ in range(3):
+            assert at_the_link.acquire(timeout=DEADLOCK_GUARD_SECONDS)
+        release.set()
+        holder.join()
+        responses_ = [future.result() for future in futures]
+
+    assert [response.status_code for response in responses_] == [200] * 3
+    assert PersonaWebhookEvent.objects.filter(inquiry_id=inquiry_id).count() == 3
+    assert api.get_verification_attempt(attempt_id).status == "pending"

@@ -9,6 +9,7 @@ sees its status instead of a second request, even when several requests race (``
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -42,6 +43,7 @@ def _render(request: HttpRequest, *, error: str = "", status: int = 200) -> Http
     return render(request, TEMPLATE, context, status=status)
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:

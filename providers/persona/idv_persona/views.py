@@ -95,6 +95,10 @@ def _unavailable(request: HttpRequest, *, rejected: bool) -> HttpResponse:
     return response
 
 
+# The start runs in the transaction of its start lock, not in the LMS's request-wide one (ATOMIC_REQUESTS):
+# the lock is then held for the start alone, and the reads after it see what the last start committed (the
+# request's earlier reads would otherwise fix a REPEATABLE READ snapshot before the lock).
+@transaction.non_atomic_requests
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:

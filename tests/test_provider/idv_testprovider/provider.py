@@ -9,6 +9,7 @@ typed name, then moves it to ``approved`` when the phrase is right and to ``pend
 
 from django.contrib.auth.decorators import login_required
 from django.core.checks import CheckMessage, Warning
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import engines
@@ -38,6 +39,7 @@ def _start_page(request: HttpRequest, error: str = "", status: int = 200) -> Htt
     return TemplateResponse(request, engines["django"].from_string(START_PAGE), context, status=status)
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
