@@ -520,6 +520,11 @@ def start_lock(user: UserOrId, *, provider: str) -> Iterator[None]:
     (``update_verification_attempt(..., external_id=...)``). The next start then finds that attempt and
     its inquiry. Starts of other learners, or with other providers, do not wait.
 
+    On MySQL/MariaDB and PostgreSQL the block is one transaction that holds the row lock of
+    ``idv_core.StartLock`` (an error in the block rolls it back). On SQLite, which can only lock the whole
+    database, the block is serialized by a lock within the process and runs in autocommit: SQLite hosts
+    (the demo, tests) run one process.
+
     Raises:
         VerificationAttemptInvalidField: ``user`` is not a saved user or an id, or ``provider`` is blank.
     """
@@ -527,6 +532,14 @@ def start_lock(user: UserOrId, *, provider: str) -> Iterator[None]:
     provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH, identifier=True)
     if not provider:
         raise VerificationAttemptInvalidField("provider must not be blank: starts are per provider.")
+    if not starts.locks_rows():
+        # SQLite (the demo, tests: one process): an in-process lock, and no write transaction held
+        # during the block, which would lock the whole database while the vendor is called.
+        with starts.process_lock(user_id, provider):
+            with transaction.atomic():
+                starts.lock_starts(user_id, provider)
+            yield
+        return
     with transaction.atomic():
         starts.lock_starts(user_id, provider)
         yield

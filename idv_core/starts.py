@@ -8,8 +8,11 @@ Providers use it through ``idv_core.api`` (:func:`idv_core.api.get_or_create_ope
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -26,6 +29,8 @@ RATE_PATTERN: Final = re.compile(r"^\s*(?P<count>\d+)\s*/\s*(?P<number>\d*)\s*(?
 UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
 #: The longest period a rate may have (a year): longer ones are a typo, and overflow no date.
 MAX_PERIOD_SECONDS: Final = 366 * 86400
+#: On SQLite, starts are serialized by these in-process locks (a learner and provider hash to one).
+_PROCESS_LOCKS: Final = tuple(threading.RLock() for _ in range(64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,26 @@ def parse_start_rate(value: object) -> StartRate | None:
             "to 366 days."
         )
     return StartRate(count=count, period_seconds=period)
+
+
+def locks_rows() -> bool:
+    """
+    Whether the database locks rows (MySQL/MariaDB, PostgreSQL) rather than itself as a whole (SQLite).
+
+    SQLite's only write lock is the whole database's: a start holding it during a vendor call would stop
+    every other write of the site meanwhile (in the demo, the Persona simulator answering that very call).
+    """
+    return connection.vendor != "sqlite"
+
+
+@contextlib.contextmanager
+def process_lock(user_id: int, provider: str) -> Iterator[None]:
+    """
+    Serialize the starts of ``user_id`` with ``provider`` within this process: the start lock on SQLite,
+    whose hosts (the demo, tests) run one process. Re-entrant, so a start may take it again inside.
+    """
+    with _PROCESS_LOCKS[hash((user_id, provider)) % len(_PROCESS_LOCKS)]:
+        yield
 
 
 def lock_starts(user_id: int, provider: str) -> None:

@@ -275,3 +275,17 @@ def test_events_piled_up_behind_an_uncommitted_link_do_not_deadlock(atomic_reque
     assert [response.status_code for response in responses_] == [200] * 3
     assert PersonaWebhookEvent.objects.filter(inquiry_id=inquiry_id).count() == 3
     assert api.get_verification_attempt(attempt_id).status == "pending"
+
+
+def _start_then_fail(user) -> None:
+    with api.start_lock(user, provider="persona"):
+        api.get_or_create_open_attempt(user, "Ada", provider="persona")
+        raise RuntimeError("the vendor call failed")
+
+
+def test_a_failure_inside_the_start_lock_leaves_no_attempt_and_sends_nothing(user, signals):
+    """On a database that locks rows, the start lock's block is one transaction."""
+    with pytest.raises(RuntimeError):
+        _start_then_fail(user)
+    assert not VerificationAttempt.objects.filter(user=user).exists()
+    assert signals.types == []
