@@ -3,7 +3,9 @@ The public Python API of idv_core: the only way providers write verification att
 reads whether a learner is ID-verified. Inside the LMS every write is mirrored into the platform's own
 ``verify_student`` table (``idv_core.platform_mirror``), which is what the LMS itself reads.
 
-Write side: :func:`create_verification_attempt`, :func:`update_verification_attempt`.
+Write side: :func:`create_verification_attempt`, :func:`update_verification_attempt`; a learner's start
+with a provider: :func:`get_or_create_open_attempt` (one open attempt per learner and provider), under
+:func:`start_lock`.
 Read side: :func:`is_user_verified`, :func:`get_verified_user_ids`, :func:`get_user_verification_status`,
 :func:`get_verification_attempt`, :func:`get_verification_attempt_by_external_id`,
 :func:`get_verification_attempt_by_platform_id`, :func:`get_verification_attempt_from_event`,
@@ -33,7 +35,7 @@ from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events, names, outbox, platform_mirror, platform_reads
+from idv_core import events, names, outbox, platform_mirror, platform_reads, starts
 from idv_core.conf import EXPIRATION_FLOOR, EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -56,6 +58,7 @@ __all__ = [
     "UNSET",
     "VERIFIED_USER_IDS_CHUNK_SIZE",
     "create_verification_attempt",
+    "get_or_create_open_attempt",
     "get_user_verification_status",
     "get_verification_attempt",
     "get_verification_attempt_by_external_id",
@@ -68,6 +71,7 @@ __all__ = [
     "is_user_verified",
     "iter_provider_verification_attempts",
     "retire_user_verification_names",
+    "start_lock",
     "update_verification_attempt",
 ]
 
@@ -512,6 +516,101 @@ def update_verification_attempt(
     transaction.on_commit(
         functools.partial(log.info, "Updated verification attempt %s: %s.", attempt_id, ", ".join(changed))
     )
+
+
+#: The statuses of an attempt still under way: a start finds it rather than creating another.
+OPEN_STATUSES: Final = (VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING)
+
+
+@contextlib.contextmanager
+def start_lock(user: UserOrId, *, provider: str) -> Iterator[None]:
+    """
+    Run the block as ``user``'s only start with ``provider``: a transaction holding the learner's start
+    lock for that provider, so that concurrent starts (a double click, twenty tabs) run one after the other.
+
+    Hold it around everything a start does once: find or create the open attempt
+    (:func:`get_or_create_open_attempt`), create the vendor's inquiry and record its id on the attempt
+    (``update_verification_attempt(..., external_id=...)``). The next start then finds that attempt and
+    its inquiry. Starts of other learners, or with other providers, do not wait.
+
+    On MySQL/MariaDB and PostgreSQL the block is one transaction that holds the row lock of
+    ``idv_core.StartLock`` (an error in the block rolls it back). On SQLite, which can only lock the whole
+    database, the block is serialized by a lock within the process and runs in autocommit: SQLite hosts
+    (the demo, tests) run one process.
+
+    Raises:
+        VerificationAttemptInvalidField: ``user`` is not a saved user or an id, or ``provider`` is blank.
+    """
+    user_id = _user_id(user)
+    provider = _validate_text("provider", provider, PROVIDER_MAX_LENGTH, identifier=True)
+    if not provider:
+        raise VerificationAttemptInvalidField("provider must not be blank: starts are per provider.")
+    if not starts.locks_rows():
+        # SQLite (the demo, tests: one process): an in-process lock, and no write transaction held
+        # during the block, which would lock the whole database while the vendor is called.
+        with starts.process_lock(user_id, provider):
+            with transaction.atomic():
+                starts.lock_starts(user_id, provider)
+            yield
+        return
+    with transaction.atomic():
+        starts.lock_starts(user_id, provider)
+        yield
+
+
+def get_or_create_open_attempt(
+    user: AbstractBaseUser,
+    name: str,
+    status: VerificationAttemptStatus | str = VerificationAttemptStatus.CREATED,
+    *,
+    provider: str,
+    reason: str = "",
+) -> tuple[VerificationAttemptRecord, bool]:
+    """
+    Return ``user``'s open attempt with ``provider`` (``created`` or ``pending``), creating it if there is
+    none: the one way a provider's start view should make attempts.
+
+    Runs under :func:`start_lock` (taken here if the caller does not hold it), so concurrent starts of
+    one learner with one provider converge on one attempt, never an error. A new attempt counts against
+    ``IDV_START_RATE_LIMIT``; finding the open one does not. With the LMS's ``ATOMIC_REQUESTS`` the lock
+    is held until the request's transaction ends; the reads assume the READ COMMITTED isolation Django
+    uses on MySQL by default.
+
+    Args:
+        user: The saved learner.
+        name: The name a new attempt starts with (ignored when an open attempt exists).
+        status: The status of a new attempt: ``created`` or ``pending``.
+        provider: The provider's id.
+        reason: Kept in a new attempt's audit trail.
+
+    Returns:
+        (the open attempt, whether it was created now). The newest one when several are open (attempts
+        written before this function existed, or through :func:`create_verification_attempt`).
+
+    Raises:
+        VerificationStartRateLimited: no attempt is open and the learner reached ``IDV_START_RATE_LIMIT``.
+        VerificationAttemptInvalidStatus: ``status`` is not ``created`` or ``pending``.
+        VerificationAttemptInvalidName, VerificationAttemptInvalidField: as
+            :func:`create_verification_attempt`.
+    """
+    status = _validate_status(status)
+    if status not in OPEN_STATUSES:
+        raise VerificationAttemptInvalidStatus(status)
+    name = _validate_name(name)
+    with start_lock(user, provider=provider):
+        user_id = _user_id(user)
+        open_attempt = (
+            VerificationAttempt.objects.filter(
+                user_id=user_id, provider=provider, status__in=[status.value for status in OPEN_STATUSES]
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if open_attempt is not None:
+            return _to_record(open_attempt), False
+        starts.check_start_rate(user_id, provider, now=timezone.now())
+        attempt_id = create_verification_attempt(user, name, status, provider=provider, reason=reason)
+        return get_verification_attempt(attempt_id), True
 
 
 def retire_user_verification_names(user: UserOrId) -> int:

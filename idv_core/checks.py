@@ -1,10 +1,11 @@
 """
 Django system checks for idv_core's settings and the installed providers (``manage.py check``).
 
-Ids: ``idv_core.E001``..``E012`` are configuration errors, ``idv_core.W001``..``W006`` warnings; each
+Ids: ``idv_core.E001``..``E013`` are configuration errors, ``idv_core.W001``..``W006`` warnings; each
 enabled provider reports its own under its id (``<provider id>.E001``...). E006..E008 are about the
 event-bus outbox (``IDV_EVENT_BUS_*``); E009, E010, W004 and W005 about running inside the LMS (the platform
-mirror and reads); E011 and E012 about the JWT verification of the REST API (``JWT_AUTH``).
+mirror and reads); E011 and E012 about the JWT verification of the REST API (``JWT_AUTH``); E013 about
+``IDV_START_RATE_LIMIT``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from idv_core import outbox, platform_mirror
 from idv_core.conf import EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.providers import get_enabled_providers, get_installed_providers, get_provider_load_errors
+from idv_core.starts import parse_start_rate
 
 
 def _check_settings() -> list[CheckMessage]:
@@ -84,6 +86,14 @@ def _check_settings() -> list[CheckMessage]:
             )
         )
     return messages
+
+
+def _check_start_rate() -> list[CheckMessage]:
+    try:
+        parse_start_rate(idv_setting("IDV_START_RATE_LIMIT"))
+    except ValueError as error:
+        return [Error(str(error), hint="For example '5/h', or None for no limit.", id="idv_core.E013")]
+    return []
 
 
 def _check_load_errors() -> list[CheckMessage]:
@@ -372,6 +382,7 @@ def check_idv_configuration(app_configs: Any = None, **kwargs: Any) -> list[Chec
     """Report problems with idv_core's settings, providers that failed to load, and providers' own checks."""
     return (
         _check_settings()
+        + _check_start_rate()
         + _check_load_errors()
         + _check_providers()
         + _check_event_bus()

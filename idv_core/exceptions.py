@@ -116,3 +116,22 @@ class VerificationAttemptAlreadyExists(ValueError):
             f"A verification attempt from provider {provider!r} with external id {external_id!r} already "
             "exists; external ids are unique per provider. Update that attempt instead."
         )
+
+
+class VerificationStartRateLimited(Exception):
+    """
+    The learner started too many new verifications with this provider lately (``IDV_START_RATE_LIMIT``).
+
+    ``retry_after`` is how many seconds until the next start is allowed. The core's provider views turn it
+    into a 429 page with a ``Retry-After`` header; nothing was written.
+    """
+
+    def __init__(self, *, provider: str, limit: int, period_seconds: int, retry_after: int) -> None:
+        self.provider = provider
+        self.limit = limit
+        self.period_seconds = period_seconds
+        self.retry_after = retry_after
+        super().__init__(
+            f"At most {limit} new verification(s) with provider {provider!r} every {period_seconds} "
+            f"seconds (IDV_START_RATE_LIMIT); the next one is allowed in {retry_after} seconds."
+        )

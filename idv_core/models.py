@@ -206,6 +206,32 @@ class OutboxRelayLease(models.Model):
         return f"OutboxRelayLease {self.name} held by {self.owner} until {self.expires:%Y-%m-%d %H:%M:%S}"
 
 
+class StartLock(models.Model):
+    """
+    One row per learner and provider that ever started a verification: the row a start locks, so that
+    concurrent starts of one learner with one provider run one at a time (``idv_core.starts``) and
+    converge on one open attempt and one vendor inquiry.
+
+    Written with an upsert that takes the row's exclusive lock at once (``INSERT ... ON DUPLICATE KEY
+    UPDATE`` on MySQL/MariaDB), so that racing first starts never deadlock on the new key.
+
+    .. no_pii: A user id, a provider id and a time.
+    """
+
+    user_id = models.BigIntegerField(help_text="The learner starting a verification.")
+    provider = models.CharField(max_length=PROVIDER_MAX_LENGTH)
+    last_start = models.DateTimeField(help_text="When the learner last started with this provider.")
+
+    class Meta:
+        verbose_name = "verification start lock"
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "provider"], name="idv_start_lock_user_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"StartLock of user {self.user_id} with {self.provider}"
+
+
 WEBHOOK_EVENT_ID_MAX_LENGTH = 255
 
 

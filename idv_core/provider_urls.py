@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, path
 from django.urls import include as include_urls
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from idv_core.exceptions import VerificationStartRateLimited
 from idv_core.providers import IDVProvider, get_installed_providers, is_provider_enabled
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,21 @@ def _provider_view(view: Callable[..., HttpResponse], provider_id: str) -> Calla
         if provider is None or (not open_always and not is_provider_enabled(provider_id)):
             raise Http404(f"The identity-verification provider {provider_id!r} is not enabled.")
         request.idv_provider = provider  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except VerificationStartRateLimited as error:
+            return rate_limited_response(request, error)
 
     return provider_view
+
+
+def rate_limited_response(request: HttpRequest, error: VerificationStartRateLimited) -> HttpResponse:
+    """The page a learner over ``IDV_START_RATE_LIMIT`` gets: 429, with ``Retry-After``, and the way back."""
+    log.info("User %s is over IDV_START_RATE_LIMIT with provider %r.", request.user.pk, error.provider)
+    context = {"provider": request.idv_provider, "retry_after_minutes": -(-error.retry_after // 60)}
+    response = render(request, "idv_core/start_rate_limited.html", context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _mounted(pattern: Any, provider_id: str, *, is_endpoint: bool) -> Any:

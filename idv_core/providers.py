@@ -132,6 +132,29 @@ class IDVProvider:
 
         return api.create_verification_attempt(user, name, status, provider=self.id, **kwargs)
 
+    def open_attempt(self, user: Any, name: str, status: str = "created", **kwargs: Any) -> tuple[Any, bool]:
+        """
+        ``idv_core.api.get_or_create_open_attempt`` for this provider: the learner's open attempt with it,
+        created if there is none, one per learner however many starts race (a double click, many tabs).
+
+        Returns (the attempt's ``VerificationAttemptRecord``, whether it was created now). Past
+        ``IDV_START_RATE_LIMIT`` it raises ``VerificationStartRateLimited``, which the core turns into a
+        429 page for the provider's views.
+        """
+        from idv_core import api
+
+        return api.get_or_create_open_attempt(user, name, status, provider=self.id, **kwargs)
+
+    def start_lock(self, user: Any) -> Any:
+        """
+        ``idv_core.api.start_lock`` for this provider: a context manager (a transaction) inside which the
+        learner's start with this provider runs alone. Hold it while creating the vendor's inquiry and
+        recording its id on the attempt, so that concurrent starts make one inquiry.
+        """
+        from idv_core import api
+
+        return api.start_lock(user, provider=self.id)
+
     def update_attempt(self, attempt_id: int, **kwargs: Any) -> None:
         """
         ``idv_core.api.update_verification_attempt`` for one of this provider's attempts.

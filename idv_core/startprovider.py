@@ -52,6 +52,7 @@ PROVIDER = Template('''\
 """The $title identity-verification provider: a start page that records an attempt for review."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -62,15 +63,18 @@ from idv_core.providers import IDVProvider, learner_display_name, with_return_qu
 from idv_core.statuses import VerificationAttemptStatus
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request):
     """GET: what verifying with $title means, and a button. POST: the learner asks (a pending attempt)."""
     provider = request.idv_provider
     if request.method == "POST":
-        # Call your vendor here; keep its reference on the attempt: create_attempt(..., external_id=ref).
-        name = learner_display_name(request.user)
-        provider.create_attempt(request.user, name, VerificationAttemptStatus.PENDING)
+        # One open attempt per learner: racing clicks wait for the lock, then find the attempt made.
+        with provider.start_lock(request.user):
+            name = learner_display_name(request.user)
+            attempt, created = provider.open_attempt(request.user, name, VerificationAttemptStatus.PENDING)
+            # Call your vendor here when created; keep its id: update_attempt(attempt.id, external_id=ref).
         return redirect(with_return_query(reverse("idv:status"), request))
     context = {"provider": provider, "verification": api.get_user_verification_status(request.user)}
     return TemplateResponse(request, "idv_core/provider_start.html", context)
@@ -108,6 +112,8 @@ def test_starting_records_a_pending_attempt(client, idv_learner, idv_enable_prov
     assert response.status_code == 302
     [attempt] = api.get_verification_attempts(idv_learner)
     assert (attempt.provider, attempt.status, attempt.name) == ("$id", "pending", idv_learner.get_full_name())
+    client.post(provider.get_start_url())  # a second click finds the open attempt
+    assert len(api.get_verification_attempts(idv_learner)) == 1
 
 
 def test_the_api_key_setting_defaults_to_empty(idv_enable_provider, settings):

@@ -102,6 +102,16 @@ DEFAULTS: dict[str, Any] = {
     #   (the LMS adds ``?course_id=`` to its verify links) and ends verified, when no same-site ``next`` was
     #   given. ``{course_id}`` is replaced by the URL-quoted course id; empty: no such link.
     "IDV_COURSE_URL": "/courses/{course_id}/course/",
+    # .. setting_name: IDV_START_RATE_LIMIT
+    # .. setting_default: "5/h"
+    # .. setting_description: How many new verification attempts one learner may start with one provider
+    #   in a period: ``"<count>/<period>"``, the period in seconds or with a unit ``s``, ``m``, ``h`` or
+    #   ``d`` (``"5/h"``, ``"20/d"``, ``"3/10m"``); None for no limit. Counted in the attempts table, under
+    #   the learner's start lock, so racing starts cannot exceed it. Resuming the learner's open attempt is
+    #   not a new start and is never limited. Past the limit the start page answers 429 with a
+    #   ``Retry-After`` header, and nothing is created (no attempt, no vendor inquiry). A malformed value is
+    #   reported by ``manage.py check`` (idv_core.E013).
+    "IDV_START_RATE_LIMIT": "5/h",
 }
 
 

@@ -135,7 +135,12 @@ def test_persona_carries_the_query_to_its_return_page_and_on_to_the_status_page(
         persona.add(
             responses.POST, f"{API_ROOT}/inquiries", json={"data": inquiry_object(inquiry_id)}, status=201
         )
-        response = client.get(f"/idv/persona/start?{COURSE_QUERY}&next=/dashboard")
+        start = f"/idv/persona/start?{COURSE_QUERY}&next=/dashboard"
+        # The verify link lands on a page whose button posts to the page itself, query and all.
+        page = client.get(start).content.decode()
+        assert '<form method="post">' in page
+        assert len(persona.calls) == 0
+        response = client.post(start)
 
     redirect_uri = _query(response.url)["redirect-uri"][0]
     assert urlsplit(redirect_uri).path == "/idv/persona/return"

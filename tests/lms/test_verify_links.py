@@ -44,3 +44,23 @@ def test_a_learner_coming_from_a_course_finds_the_way_back_once_verified(client,
     page = client.get(reverse("idv:status") + "?" + urlsplit(start).query)
 
     assert f'href="/courses/{COURSE_ID}/course/"'.encode() in page.content
+
+
+def test_the_lms_verify_link_lands_on_a_button_whose_post_verifies_and_keeps_the_course(client, user):
+    """End to end, under ATOMIC_REQUESTS: the link's GET creates nothing; the button's POST starts."""
+    client.force_login(user)
+    start = IDVerificationService.get_verify_location(COURSE_ID)
+
+    page = client.get(start)
+    assert page.status_code == 200
+    assert b'method="post"' in page.content
+    assert api.get_verification_attempts(user) == []
+
+    # The form has no action: it posts back to the link itself, course and all.
+    response = client.post(start, {"name": "Ada Lovelace", "phrase": "I am me"})
+
+    assert urlsplit(response.url).path == reverse("idv:status")
+    assert parse_qs(urlsplit(response.url).query) == {"course_id": [COURSE_ID]}
+    [attempt] = api.get_verification_attempts(user)
+    assert attempt.status == "approved"
+    assert f'href="/courses/{COURSE_ID}/course/"'.encode() in client.get(response.url).content

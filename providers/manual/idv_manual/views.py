@@ -3,12 +3,13 @@ The learner's start page: how manual verification works here, and a button to as
 
 Asking creates a ``pending`` attempt (provider ``manual``) with the learner's name; the review queue in
 the admin picks it up through the ``IDV_ATTEMPT_PENDING`` event. A learner with a pending manual attempt
-sees its status instead of a second request.
+sees its status instead of a second request, even when several requests race (``IDVProvider.open_attempt``).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -42,18 +43,20 @@ def _render(request: HttpRequest, *, error: str = "", status: int = 200) -> Http
     return render(request, TEMPLATE, context, status=status)
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """GET explains manual verification; POST asks for a review (a pending attempt), once."""
     if request.method == "GET":
         return _render(request)
-    if api.is_user_verified(request.user) or _pending_manual_attempt(request) is not None:
-        # Nothing to ask for: the page shows the verification or the request already waiting.
+    if api.is_user_verified(request.user):
+        # Nothing to ask for: the page shows the verification.
         return _back_to_start(request)
     name = request.POST.get("name", "").strip() or request.user.get_full_name()
     try:
-        request.idv_provider.create_attempt(request.user, name, VerificationAttemptStatus.PENDING)
+        # One request per learner, however many POSTs race: an open one is found, not doubled.
+        request.idv_provider.open_attempt(request.user, name, VerificationAttemptStatus.PENDING)
     except VerificationAttemptInvalidName as error:
         return _render(request, error=str(error), status=400)
     return _back_to_start(request)

@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from idv_core import api
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
-from idv_core.providers import IDVProvider, open_while_disabled, with_return_query
+from idv_core.providers import open_while_disabled, with_return_query
 from idv_core.statuses import VerificationAttemptStatus
 from idv_persona.client import Inquiry, PersonaClient, PersonaError, PersonaRequestRejected
 from idv_persona.inquiries import (
@@ -45,7 +47,6 @@ from idv_persona.webhooks import (
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = frozenset({VerificationAttemptStatus.CREATED, VerificationAttemptStatus.PENDING})
 #: Inquiry statuses Persona refuses to resume (409): the learner has nothing left to do there.
 NOT_RESUMABLE = frozenset({"completed", "needs_review", "approved", "declined", "failed"})
 #: The event Persona sends as soon as an inquiry exists, racing the start view's link to it.
@@ -108,15 +109,6 @@ def hosted_flow_url(inquiry: Inquiry, redirect_uri: str) -> str:
     return f"{base}{separator}{urlencode(params)}"
 
 
-def _latest_unfinished_attempt(
-    user: AbstractBaseUser, provider: IDVProvider
-) -> VerificationAttemptRecord | None:
-    for attempt in api.get_verification_attempts(user):
-        if attempt.provider == provider.id:
-            return attempt if attempt.status in UNFINISHED else None
-    return None
-
-
 def _unavailable(request: HttpRequest, *, rejected: bool) -> HttpResponse:
     context = {"rejected": rejected, "start_url": request.idv_provider.get_start_url()}
     response = render(request, "idv_persona/unavailable.html", context, status=503)
@@ -124,41 +116,52 @@ def _unavailable(request: HttpRequest, *, rejected: bool) -> HttpResponse:
     return response
 
 
+# The start runs in the transaction of its start lock, not in the LMS's request-wide one (ATOMIC_REQUESTS):
+# the lock is then held for the start alone, and the reads after it see what the last start committed (the
+# request's earlier reads would otherwise fix a REPEATABLE READ snapshot before the lock).
+@transaction.non_atomic_requests
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     """
-    Send the learner to Persona's hosted flow: resume their unfinished inquiry, or start a new one.
+    GET (where the verify link lands): what verifying with Persona means, and a button; it creates
+    nothing, so a link on another site cannot start a verification. POST (the button, CSRF-protected):
+    resume the learner's unfinished inquiry or start one, and send the learner to Persona's hosted flow.
 
-    GET does the work (the verify page links here). It creates at most one attempt per unfinished
-    verification: after a Persona outage the same attempt is reused on the next try. Closed (404) while
-    the provider is disabled.
+    A learner has one open attempt and one inquiry however many starts race (a double click, tabs): the
+    start runs under the learner's start lock (``IDVProvider.start_lock``), where the attempt is found or
+    created and the inquiry created and recorded once. After a Persona outage the attempt is kept and
+    reused on the next try. Closed (404) while the provider is disabled.
     """
+    provider = request.idv_provider
+    if request.method == "GET":
+        context = {"provider": provider, "verification": api.get_user_verification_status(request.user)}
+        return TemplateResponse(request, "idv_core/provider_start.html", context)
     # The LMS's course_id / next ride along on the return URL, for the way back once verified.
-    return_url = request.idv_provider.reverse("return")
+    return_url = provider.reverse("return")
     redirect_uri = request.build_absolute_uri(with_return_query(return_url, request))
-    try:
-        return _start(request, redirect_uri)
-    except PersonaRequestRejected:
-        return _unavailable(request, rejected=True)
-    except PersonaError:
-        return _unavailable(request, rejected=False)
+    with provider.start_lock(request.user):
+        # An outage answers a page, not an exception: the attempt created meanwhile is committed and reused.
+        try:
+            return _start(request, redirect_uri)
+        except PersonaRequestRejected:
+            return _unavailable(request, rejected=True)
+        except PersonaError:
+            return _unavailable(request, rejected=False)
 
 
 def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
+    """Under the learner's start lock: resume the open attempt's inquiry, or create and record one."""
     user = request.user
     provider = request.idv_provider
     client = PersonaClient()
-    attempt = _latest_unfinished_attempt(user, provider)
-    if attempt is not None and attempt.external_id:
+    attempt, _created = provider.open_attempt(user, learner_name(user))
+    if attempt.external_id:
         response = _resume(client, attempt, redirect_uri)
         if response is not None:
             return response
-        attempt = None  # Persona ended it (declined, expired...): start a new one.
-    if attempt is not None:
-        attempt_id = attempt.id  # created before an outage, no inquiry yet: reuse it
-    else:
-        attempt_id = provider.create_attempt(user, learner_name(user), VerificationAttemptStatus.CREATED)
+        # Persona ended it (declined, expired...) and the attempt is denied now: start a new one.
+        attempt, _created = provider.open_attempt(user, learner_name(user))
     config = provider.config()
     inquiry = client.create_inquiry(
         reference_id=reference_id(user),
@@ -166,9 +169,9 @@ def _start(request: HttpRequest, redirect_uri: str) -> HttpResponse:
         environment_id=config["ENVIRONMENT_ID"] or "",
         fields=name_fields(user),
     )
-    provider.update_attempt(attempt_id, external_id=inquiry.id, reason="Persona inquiry created")
-    link_inquiry(inquiry.id, attempt_id, status=inquiry.status)
-    log.info("Persona inquiry %s created for attempt %s (user %s).", inquiry.id, attempt_id, user.pk)
+    provider.update_attempt(attempt.id, external_id=inquiry.id, reason="Persona inquiry created")
+    link_inquiry(inquiry.id, attempt.id, status=inquiry.status)
+    log.info("Persona inquiry %s created for attempt %s (user %s).", inquiry.id, attempt.id, user.pk)
     return HttpResponseRedirect(hosted_flow_url(inquiry, redirect_uri))
 
 
@@ -219,6 +222,10 @@ def _int_setting(config: dict[str, Any], key: str, default: int) -> int:
 
 
 @open_while_disabled
+# Its own short transactions, even under the LMS's ATOMIC_REQUESTS: apply_inquiry_status locks the
+# inquiry's row in a transaction of its own; one request-wide transaction around it made racing events
+# deadlock (MySQL 1213) on the rows each had inserted.
+@transaction.non_atomic_requests
 @csrf_exempt
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:

@@ -64,6 +64,8 @@ def test_learner_verifies_with_persona_and_staff_sees_the_history(demo_url: str,
         page.wait_for_load_state()
         assert page.url == f"{demo_url}/idv/verify"
         page.get_by_test_id("idv-start").click()
+        # The start page: nothing is created until the learner presses its button (a CSRF-protected POST).
+        page.get_by_test_id("idv-provider-start").click()
 
         # Persona's hosted flow, played by the simulator: the inquiry the provider created, then Approve.
         flow = page.get_by_test_id("persona-sim-flow")

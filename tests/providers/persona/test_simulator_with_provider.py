@@ -85,7 +85,16 @@ def _browser(user: Any) -> requests.Session:
 
 
 def _start(browser: requests.Session, base: str) -> requests.Response:
-    return browser.get(f"{base}/idv/persona/start", allow_redirects=False, timeout=30)
+    """The verify link's page (it creates nothing), then its button: a POST with the page's CSRF token."""
+    page = browser.get(f"{base}/idv/persona/start", allow_redirects=False, timeout=30)
+    assert page.status_code == 200, page.text
+    token = _hidden(page.text, "csrfmiddlewaretoken")
+    return browser.post(
+        f"{base}/idv/persona/start",
+        data={"csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def _hidden(html: str, name: str) -> str:

@@ -48,7 +48,7 @@ def test_start_creates_an_attempt_and_an_inquiry_and_redirects_to_the_hosted_flo
     inquiry_id = new_id("inq")
     create = add_create(persona_api, inquiry_id)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(START)
+        response = client.post(START)
     assert response.status_code == 302
     assert response.url.startswith("http://127.0.0.1:9/verify?")
     assert query_of(response.url) == {
@@ -103,7 +103,7 @@ def test_the_prefilled_name_is_never_logged(client, make_user, persona_api, capl
 def test_the_environment_id_is_sent_when_configured(client, learner, persona_api, settings):
     settings.IDV_PERSONA = {**settings.IDV_PERSONA, "ENVIRONMENT_ID": "env_test"}
     create = add_create(persona_api, new_id("inq"))
-    client.get(START)
+    client.post(START)
     assert json.loads(create.calls[0].request.body)["data"]["attributes"]["environment-id"] == "env_test"
 
 
@@ -111,7 +111,7 @@ def test_the_name_falls_back_to_the_username(client, make_user, persona_api):
     user = make_user(first_name="", last_name="")
     client.force_login(user)
     add_create(persona_api, new_id("inq"))
-    client.get(START)
+    client.post(START)
     assert persona_attempts(user)[0].name == user.username
 
 
@@ -146,7 +146,7 @@ def test_a_persona_5xx_is_retried_then_succeeds(client, learner, persona_api):
     inquiry_id = new_id("inq")
     persona_api.add(responses.POST, f"{API_ROOT}/inquiries", json={"errors": [{"title": "oops"}]}, status=503)
     create = add_create(persona_api, inquiry_id)
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 302
     assert query_of(response.url)["inquiry-id"] == inquiry_id
     assert len(persona_api.calls) == 2
@@ -161,7 +161,7 @@ def test_a_persona_outage_shows_try_again_later_and_the_attempt_is_reused(
 ):
     failing = persona_api.add(responses.POST, f"{API_ROOT}/inquiries", status=500)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(START)
+        response = client.post(START)
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert b"try again in a few minutes" in response.content
@@ -174,7 +174,7 @@ def test_a_persona_outage_shows_try_again_later_and_the_attempt_is_reused(
     inquiry_id = new_id("inq")
     add_create(persona_api, inquiry_id)
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.get(START).status_code == 302
+        assert client.post(START).status_code == 302
     [again] = persona_attempts(learner)
     assert (again.id, again.external_id) == (attempt.id, inquiry_id)
     assert signals.types == ["created"]
@@ -184,7 +184,7 @@ def test_a_persona_4xx_is_not_retried_and_shows_a_clear_page(client, learner, pe
     rejected = persona_api.add(
         responses.POST, f"{API_ROOT}/inquiries", json={"errors": [{"title": "Unauthorized"}]}, status=401
     )
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 503
     assert b"could not start your verification" in response.content
     assert rejected.call_count == 1
@@ -192,7 +192,7 @@ def test_a_persona_4xx_is_not_retried_and_shows_a_clear_page(client, learner, pe
 
 def test_an_unreachable_persona_is_an_outage_page(client, learner):
     # No stand-in: API_ROOT is a closed port on 127.0.0.1, so the connection is really refused (and retried).
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 503
     assert len(persona_attempts(learner)) == 1
     assert b'href="/idv/persona/start">Try again</a>' in response.content
@@ -201,7 +201,7 @@ def test_an_unreachable_persona_is_an_outage_page(client, learner):
 def test_an_unfinished_inquiry_is_resumed_with_a_session_token(client, learner, persona_api):
     inquiry_id = new_id("inq")
     add_create(persona_api, inquiry_id)
-    client.get(START)
+    client.post(START)
     [attempt] = persona_attempts(learner)
     api.update_verification_attempt(attempt.id, status="pending")  # the learner started the flow
     resume = persona_api.add(
@@ -209,7 +209,7 @@ def test_an_unfinished_inquiry_is_resumed_with_a_session_token(client, learner, 
         f"{API_ROOT}/inquiries/{inquiry_id}/resume",
         json={"data": inquiry_object(inquiry_id, "pending"), "meta": {"session-token": "tok_123"}},
     )
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 302
     assert query_of(response.url) == {
         "inquiry-id": inquiry_id,
@@ -233,7 +233,7 @@ def test_a_resume_refused_by_persona_applies_the_inquiry_s_real_status(
         f"{API_ROOT}/inquiries/{inquiry_id}",
         json={"data": inquiry_object(inquiry_id, "approved", **{"name-first": "Ada", "name-last": "King"})},
     )
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 302
     assert response.url == reverse("idv:status")
     attempt = api.get_verification_attempt(attempt_id)
@@ -254,7 +254,7 @@ def test_a_resume_refused_for_a_declined_inquiry_starts_a_new_one(
     )
     new_inquiry = new_id("inq")
     add_create(persona_api, new_inquiry)
-    response = client.get(START)
+    response = client.post(START)
     assert query_of(response.url)["inquiry-id"] == new_inquiry
     assert api.get_verification_attempt(attempt_id).status == "denied"
     assert [a.external_id for a in persona_attempts(learner)] == [new_inquiry, inquiry_id]
@@ -265,7 +265,7 @@ def test_another_resume_error_is_an_outage_page(client, learner, persona_api, pe
     persona_api.add(
         responses.POST, f"{API_ROOT}/inquiries/{inquiry_id}/resume", status=403, json={"errors": []}
     )
-    assert client.get(START).status_code == 503
+    assert client.post(START).status_code == 503
 
 
 def test_an_inquiry_known_to_be_under_review_goes_to_the_status_page(
@@ -275,7 +275,7 @@ def test_an_inquiry_known_to_be_under_review_goes_to_the_status_page(
 
     _attempt_id, inquiry_id = persona_attempt("created", owner=learner)
     post_webhook(event_body("inquiry.completed", inquiry_id))
-    response = client.get(START)
+    response = client.post(START)
     assert response.status_code == 302
     assert response.url == reverse("idv:status")
     assert len(persona_api.calls) == 0
@@ -285,7 +285,7 @@ def test_a_finished_attempt_gets_a_new_inquiry(client, learner, persona_api, per
     persona_attempt("denied", owner=learner)
     new_inquiry = new_id("inq")
     add_create(persona_api, new_inquiry)
-    response = client.get(START)
+    response = client.post(START)
     assert query_of(response.url)["inquiry-id"] == new_inquiry
     assert len(persona_attempts(learner)) == 2
 

@@ -3,12 +3,13 @@
 is verified under that name.
 
 The start page is the core's, with two fields in its ``form`` block; the template is a string, so the
-provider needs no Django app. A POST records a ``created`` attempt with the typed name, then moves it to
-``approved`` when the phrase is right and to ``pending`` otherwise.
+provider needs no Django app. A POST finds the learner's open attempt (or records a ``created`` one) with the
+typed name, then moves it to ``approved`` when the phrase is right and to ``pending`` otherwise.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.checks import CheckMessage, Warning
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import engines
@@ -38,6 +39,7 @@ def _start_page(request: HttpRequest, error: str = "", status: int = 200) -> Htt
     return TemplateResponse(request, engines["django"].from_string(START_PAGE), context, status=status)
 
 
+@transaction.non_atomic_requests  # the start lock's own transaction, even under ATOMIC_REQUESTS
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
@@ -45,15 +47,17 @@ def start(request: HttpRequest) -> HttpResponse:
     provider = request.idv_provider
     if request.method == "GET":
         return _start_page(request)
-    try:
-        attempt_id = provider.create_attempt(
-            request.user, request.POST.get("name", ""), VerificationAttemptStatus.CREATED
-        )
-    except VerificationAttemptInvalidName as error:
-        return _start_page(request, error=str(error), status=400)
+    name = request.POST.get("name", "")
     confirmed = request.POST.get("phrase") == provider.setting("IDV_TESTPROVIDER_PHRASE")
     status = VerificationAttemptStatus.APPROVED if confirmed else VerificationAttemptStatus.PENDING
-    provider.update_attempt(attempt_id, status=status)
+    try:
+        # The learner's open attempt (one, however many submissions race), decided by this submission
+        # under the start lock: the next submission finds it decided, or still open, never half-way.
+        with provider.start_lock(request.user):
+            attempt, _created = provider.open_attempt(request.user, name, VerificationAttemptStatus.CREATED)
+            provider.update_attempt(attempt.id, name=name, status=status)
+    except VerificationAttemptInvalidName as error:
+        return _start_page(request, error=str(error), status=400)
     return redirect(with_return_query(reverse("idv:status"), request))
 
 
