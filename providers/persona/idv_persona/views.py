@@ -34,6 +34,7 @@ from idv_persona.inquiries import (
     persona_config,
 )
 from idv_persona.models import PersonaInquiry
+from idv_persona.webhook_failures import count_failures
 from idv_persona.webhooks import (
     MAX_BODY_BYTES,
     InvalidSignature,
@@ -199,6 +200,7 @@ def _int_setting(config: dict[str, Any], key: str, default: int) -> int:
 @open_while_disabled
 @csrf_exempt
 @require_POST
+@count_failures
 def webhook(request: HttpRequest) -> HttpResponse:
     """
     Receive one Persona webhook event (``POST /idv/persona/webhook``).

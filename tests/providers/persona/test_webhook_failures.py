@@ -1,0 +1,62 @@
+"""Refused webhook deliveries are counted per minute; the provider reports those of the last hour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from idv_core.data import HealthFigure
+from idv_persona.models import PersonaWebhookFailures
+from idv_persona.provider import PersonaProvider
+from idv_persona.webhook_failures import failures_since, record_failure
+
+from .conftest import WEBHOOK_URL, event_body, new_id
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 1, 12, 30, 40, tzinfo=UTC)
+
+
+def figure(now: datetime) -> HealthFigure:
+    (only,) = PersonaProvider.get_instance().health(now)
+    return only
+
+
+def test_each_kind_of_refusal_is_counted(post_webhook, persona_attempt, client):
+    _, inquiry_id = persona_attempt("pending")
+    assert post_webhook(b"{}", signature="t=1,v1=00").status_code == 401
+    assert post_webhook(b"not json").status_code == 400
+    assert post_webhook(event_body("inquiry.approved", new_id("inq"))).status_code == 404
+    assert post_webhook(event_body("inquiry.approved", inquiry_id)).status_code == 200
+    assert client.get(WEBHOOK_URL).status_code == 405  # a stray GET is not a delivery
+    counted = dict(PersonaWebhookFailures.objects.values_list("status_code", "count"))
+    assert counted == {400: 1, 401: 1, 404: 1}
+    assert figure(timezone.now()).value == 3
+
+
+def test_the_figure_counts_the_last_hour_to_the_minute():
+    record_failure(401, NOW - timedelta(minutes=61))  # 11:29: outside
+    record_failure(401, NOW - timedelta(minutes=60))  # 11:30, the first minute of the hour: counted whole
+    record_failure(401, NOW - timedelta(minutes=5))
+    record_failure(401, NOW - timedelta(minutes=5, seconds=10))  # the same minute: one row, count 2
+    record_failure(404, NOW)
+    assert PersonaWebhookFailures.objects.count() == 4
+    result = figure(NOW)
+    assert result == HealthFigure(
+        "idv.persona.webhook_failures_last_hour", "Persona webhooks refused in the last hour", 4, "failures"
+    )
+    assert figure(NOW + timedelta(hours=2)).value == 0
+
+
+def test_counts_older_than_a_day_are_deleted_when_a_failure_is_counted():
+    record_failure(401, NOW - timedelta(days=1, minutes=2))
+    record_failure(401, NOW - timedelta(hours=23))
+    record_failure(400, NOW)
+    assert sorted(PersonaWebhookFailures.objects.values_list("status_code", flat=True)) == [400, 401]
+    assert failures_since(NOW - timedelta(days=2)) == 2
+
+
+def test_no_failure_is_zero_not_unknown():
+    assert figure(NOW).value == 0
