@@ -197,6 +197,12 @@ def main(dist_dir: Path, log_dir: Path) -> int:
             sdist_files = sum(member.isfile() for member in archive.getmembers())
         print(f"{wheel.name:<56} {wheel.stat().st_size:>8} {len(zipfile.ZipFile(wheel).namelist()):>6}")
         print(f"{sdist.name:<56} {sdist.stat().st_size:>8} {sdist_files:>6}")
+    known = {dist.filename_stem for dist in DISTRIBUTIONS}
+    for path in sorted(dist_dir.iterdir()):
+        if path.name.split("-")[0] not in known:
+            problems.append(
+                f"{path.name}: a distribution this checker does not know (add it to DISTRIBUTIONS)"
+            )
     for log in sorted(log_dir.glob("*.log")):
         problems += check_build_log(log)
     if problems:

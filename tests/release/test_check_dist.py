@@ -80,3 +80,13 @@ def test_build_warnings_are_problems_and_pip_s_index_notes_are_not(tmp_path):
         "openedx-idv.log: SetuptoolsDeprecationWarning: License classifiers are deprecated.",
         "openedx-idv.log: warning: no files found matching '*.css' under directory 'idv_core'",
     ]
+
+
+def test_a_file_of_a_distribution_it_does_not_know_is_a_problem(tmp_path, capsys):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "dist" / "openedx_idv_newprovider-0.1.0.tar.gz").write_bytes(b"")
+    assert check_dist.main(tmp_path / "dist", tmp_path / "logs") == 1
+    errors = capsys.readouterr().err
+    assert "openedx_idv_newprovider-0.1.0.tar.gz: a distribution this checker does not know" in errors
+    assert "openedx-idv: openedx_idv-" in errors  # and the missing ones are reported
