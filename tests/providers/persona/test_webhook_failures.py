@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from idv_core.data import HealthFigure
+from idv_persona import webhook_failures
 from idv_persona.models import PersonaWebhookFailures
 from idv_persona.provider import PersonaProvider
 from idv_persona.webhook_failures import failures_since, record_failure
@@ -60,3 +63,18 @@ def test_counts_older_than_a_day_are_deleted_when_a_failure_is_counted():
 
 def test_no_failure_is_zero_not_unknown():
     assert figure(NOW).value == 0
+
+
+def test_a_refusal_racing_another_that_created_the_minute_s_row_counts_on_that_row(monkeypatch):
+    """The row did not exist at the first update, another request created it before our insert."""
+    rows = mock.Mock()
+    rows.update.side_effect = [0, 1]  # nothing to update, then the other request's row
+    model = mock.Mock()
+    model.objects.filter.return_value = rows
+    model.objects.create.side_effect = IntegrityError("UNIQUE constraint failed")
+    monkeypatch.setattr(webhook_failures, "PersonaWebhookFailures", model)
+    record_failure(401, NOW)
+    assert rows.update.call_count == 2
+    model.objects.create.assert_called_once_with(
+        minute=NOW.replace(second=0, microsecond=0), status_code=401, count=1
+    )
