@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
+from idv_persona.models import PersonaInquiry, PersonaWebhookEvent, PersonaWebhookFailures
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,12 @@ class PersonaWebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "name", "inquiry_id", "outcome", "event_created_at", "received")
     list_filter = ("outcome", "name")
     search_fields = ("=event_id", "=inquiry_id")
+
+
+@admin.register(PersonaWebhookFailures)
+class PersonaWebhookFailuresAdmin(ReadOnlyAdmin):
+    """The webhook deliveries refused, counted per minute and HTTP status (the last day)."""
+
+    list_display = ("minute", "status_code", "count")
+    list_filter = ("status_code",)
+    ordering = ("-minute", "status_code")

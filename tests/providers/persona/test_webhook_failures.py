@@ -78,3 +78,16 @@ def test_a_refusal_racing_another_that_created_the_minute_s_row_counts_on_that_r
     model.objects.create.assert_called_once_with(
         minute=NOW.replace(second=0, microsecond=0), status_code=401, count=1
     )
+
+
+def test_the_admin_lists_the_counts_read_only(client, make_user):
+    record_failure(401, NOW)
+    record_failure(401, NOW)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get("/admin/idv_persona/personawebhookfailures/")
+    assert page.status_code == 200
+    assert '<td class="field-count">2</td>' in page.content.decode()
+    assert client.get("/admin/idv_persona/personawebhookfailures/add/").status_code == 403
+    row = PersonaWebhookFailures.objects.get()
+    assert client.post(f"/admin/idv_persona/personawebhookfailures/{row.pk}/delete/").status_code == 403
+    assert str(row) == "2 x 401 at 2026-03-01 12:30"
