@@ -1,7 +1,7 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
-        test-generated test-tutor axe-core \
+        test-generated test-tutor axe-core dist test-wheels \
         bench quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
@@ -9,6 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 ISTAMP := $(VENV)/.installed-integration
+RSTAMP := $(VENV)/.installed-release
 TEST_PLUGINS := build/test-plugins
 # Where `make demo` serves: DEMO_ADDR when given (checked free first), else the first free port from
 # 127.0.0.1:8000 on (demo/demo_addr.py says so when 8000 is taken). Worked out only for the demo targets.
@@ -153,6 +154,56 @@ $(AXE_CORE_STAMP):
 
 axe-core: $(AXE_CORE_STAMP) ## download axe-core $(AXE_CORE_VERSION) from npm for the accessibility tests (needs npm)
 
+# Release files: the sdist and wheel of every distribution of the repository (docs/releasing.rst), checked
+# (twine check; release/check_dist.py: complete, nothing extra, built without warnings), then installed (the
+# wheels, not the source tree) in a fresh venv where a copy of the demo migrates, checks and serves pages.
+DIST ?= dist
+DISTRIBUTIONS := . $(PROVIDERS) tutor
+WHEELS_VENV ?= build/venv-wheels
+WHEELS_DEMO := build/wheels-demo
+# What the demo host needs besides the wheels (requirements/test.in lists them for .venv).
+DEMO_PACKAGES := dj-database-url edx-name-affirmation
+
+$(RSTAMP): $(STAMP) requirements/release.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/release.txt
+	touch $@
+
+dist: $(RSTAMP) ## build the sdist and wheel of the core, the providers, the simulator, the Tutor plugin into dist/; check them
+	rm -rf $(DIST) build/dist-logs && mkdir -p $(DIST) build/dist-logs
+	@# Unset PYTHONDONTWRITEBYTECODE: with it setuptools prints "byte-compiling is disabled" (wheels hold no .pyc).
+	for d in $(DISTRIBUTIONS); do \
+		log=build/dist-logs/$$(echo "$$d" | sed 's|^\.$$|openedx-idv|; s|/|-|g').log; \
+		env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m build --outdir $(DIST) $$d >$$log 2>&1 \
+			|| { cat $$log; exit 1; }; \
+	done
+	$(BIN)/twine check --strict $(DIST)/*
+	$(BIN)/python release/check_dist.py $(DIST) build/dist-logs
+
+test-wheels: dist ## install the built wheels in a fresh venv; the demo (a copy, alone on sys.path) migrates, checks, serves
+	rm -rf $(WHEELS_VENV) $(WHEELS_DEMO) && $(PYTHON) -m venv $(WHEELS_VENV)
+	$(WHEELS_VENV)/bin/python -m pip install -q --disable-pip-version-check -c requirements/test.txt \
+		$(DIST)/openedx_idv*.whl $(DEMO_PACKAGES)
+	$(WHEELS_VENV)/bin/python -m pip check
+	mkdir -p $(WHEELS_DEMO) && cp -R demo $(WHEELS_DEMO)/demo
+	rm -rf $(WHEELS_DEMO)/demo/*.sqlite3 $$(find $(WHEELS_DEMO) -name __pycache__)
+	@# demo/manage.py puts its parent folder on sys.path: here that folder holds only the copy of demo/.
+	cd $(WHEELS_DEMO) && env -u PYTHONPATH DATABASE_URL=sqlite:///$(CURDIR)/$(WHEELS_DEMO)/demo.sqlite3 \
+		IDV_SOURCE_TREE=$(CURDIR) IDV_DEMO_COPY=$(CURDIR)/$(WHEELS_DEMO)/demo sh -c '\
+		$(CURDIR)/$(WHEELS_VENV)/bin/python demo/manage.py migrate --noinput -v 0 && \
+		$(CURDIR)/$(WHEELS_VENV)/bin/python demo/manage.py check --fail-level ERROR && \
+		$(CURDIR)/$(WHEELS_VENV)/bin/python demo/manage.py idv_providers && \
+		$(CURDIR)/$(WHEELS_VENV)/bin/python demo/manage.py shell -c "$$(cat $(CURDIR)/release/wheel_demo_check.py)"'
+	@# The Tutor plugin's wheel, in Tutor's venv (make test-tutor builds it): Tutor renders from its files.
+	$(MAKE) --no-print-directory $(TUTOR_VENV)/.installed
+	$(TUTOR_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps --force-reinstall \
+		$(DIST)/tutor_contrib_idv-*.whl
+	rm -rf build/wheels-tutor-root
+	TUTOR_ROOT=$(CURDIR)/build/wheels-tutor-root TUTOR_PLUGINS_ROOT=$(CURDIR)/build/wheels-tutor-root/plugins \
+		sh -c '$(TUTOR_VENV)/bin/tutor plugins enable idv >/dev/null && $(TUTOR_VENV)/bin/tutor config save >/dev/null'
+	grep -q "_idv_tutor_settings()" build/wheels-tutor-root/env/apps/openedx/settings/lms/production.py
+	grep -q "idv-relay" build/wheels-tutor-root/env/local/docker-compose.yml
+	@echo "tutor-contrib-idv from its wheel: plugin enabled, settings and the idv-relay service rendered"
+
 test-integration: $(ISTAMP) test-plugins axe-core ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_lms_integration --no-cov tests/lms
@@ -200,7 +251,7 @@ docs: $(STAMP) ## build the Sphinx docs; warnings are errors
 
 upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
 upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
-	for f in base test integration quality doc pip-tools dev tutor; do \
+	for f in base test integration quality doc pip-tools dev release tutor; do \
 		$(BIN)/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/$$f.txt requirements/$$f.in || exit 1; \
 	done
 	@# The Python 3.12 extras are resolved by Python 3.12, against test.txt's pins.

@@ -53,5 +53,22 @@ class IdvCoreConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        """Register idv_core's system checks."""
+        """Register idv_core's system checks; show the health figures on the admin index."""
         from idv_core import checks  # noqa: F401 -- registers the checks on import
+
+        self._add_health_to_admin_index()
+
+    @staticmethod
+    def _add_health_to_admin_index() -> None:
+        """
+        Make the admin site's index show the health figures (``idv_core/admin/index.html``, which extends
+        the host's ``admin/index.html``), unless the host chose an index template of its own.
+        """
+        from django.apps import apps
+
+        if not apps.is_installed("django.contrib.admin"):
+            return
+        from django.contrib import admin
+
+        if admin.site.index_template is None:
+            admin.site.index_template = "idv_core/admin/index.html"

@@ -48,3 +48,27 @@ class UserVerificationStatus:
     is_verified: bool
     expiration_datetime: datetime | None
     attempt_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthFigure:
+    """
+    One figure an operator watches (``manage.py idv_providers``, the admin index, monitoring).
+
+    ``name`` is the monitoring custom attribute it is sent as (``idv.<provider id>.<what>`` for a
+    provider's); ``label`` is what people read; ``value`` is None when there is nothing to measure (no
+    record waiting, no relay ever ran) or it could not be read (``problem`` then says why, with no PII).
+    ``unit`` is "seconds" for ages (shown as "2 min 5 s"), else a plural noun ("records", "failures").
+    """
+
+    name: str
+    label: str
+    value: int | float | None
+    unit: str = ""
+    problem: str = ""
+
+    @classmethod
+    def age(cls, name: str, label: str, since: datetime | None, now: datetime) -> HealthFigure:
+        """The age at ``now`` of something that began ``since``, in whole seconds; unknown when None."""
+        seconds = None if since is None else float(max(0, int((now - since).total_seconds())))
+        return cls(name, label, seconds, "seconds")

@@ -658,6 +658,38 @@ def pending_count() -> int:
     return OutboxEvent.objects.filter(delivered__isnull=True).count()
 
 
+@dataclass(frozen=True)
+class RelayHeartbeat:
+    """The relay's last sign of life, as its lease row tells it (see :func:`relay_heartbeat`)."""
+
+    #: The last time a relay is known to have been alive.
+    at: datetime
+    #: The relay process that held the lease (host:pid:nonce).
+    owner: str
+    #: Whether a relay holds the lease now (it renews it before every batch).
+    holding: bool
+
+
+def relay_heartbeat(now: datetime | None = None) -> RelayHeartbeat | None:
+    """
+    Return when a relay last showed it was alive, read from the lease row; None when no relay ever ran.
+
+    A relay renews the lease (``expires`` = renewal + ``IDV_EVENT_BUS_RELAY_LEASE_SECONDS``) before every
+    batch, so while the lease is held the last renewal is exact. Once it is no longer held, ``expires`` is
+    either the moment the relay released it (a graceful stop, the end of a Celery run) or the moment a
+    relay that died lost it: the later of the two possible times is reported, so a dead relay looks up to
+    one lease period younger than it is.
+    """
+    lease = OutboxRelayLease.objects.filter(name=LEASE_NAME).first()
+    if lease is None:
+        return None
+    now = now or timezone.now()
+    if lease.expires > now:
+        renewed = lease.expires - timedelta(seconds=idv_setting("IDV_EVENT_BUS_RELAY_LEASE_SECONDS"))
+        return RelayHeartbeat(at=min(renewed, now), owner=lease.owner, holding=True)
+    return RelayHeartbeat(at=lease.expires, owner=lease.owner, holding=False)
+
+
 def next_backoff(previous: float) -> float:
     """The wait after a bus failure: doubles from 0.5 s up to ``IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS``."""
     ceiling = float(idv_setting("IDV_EVENT_BUS_RELAY_MAX_BACKOFF_SECONDS"))

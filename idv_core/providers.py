@@ -23,6 +23,7 @@ import importlib.metadata
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from django.urls import reverse
 from stevedore import ExtensionManager
 
 from idv_core.conf import idv_setting
+from idv_core.data import HealthFigure
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +194,18 @@ class IDVProvider:
         erased the names of the attempts. The attempts themselves belong to the core: leave them. Raise to
         make the whole retirement fail and be retried. The default keeps nothing, so erases nothing.
         """
+
+    def health(self, now: datetime) -> list[HealthFigure]:
+        """
+        Return the figures an operator should watch about this provider, as of ``now``.
+
+        ``manage.py idv_providers``, the admin index page and the Celery task
+        ``idv_core.tasks.report_idv_health`` show them and send them as monitoring custom attributes,
+        named ``HealthFigure.name``: use ``idv.<provider id>.<what>``. Called for every installed
+        provider, enabled or not, never on a learner's request; keep it to a few cheap, indexed queries,
+        and compute ages and windows from ``now`` (tests pass a fixed time). The default reports nothing.
+        """
+        return []
 
     def is_enabled(self) -> bool:
         """Return whether the operator's settings currently enable this provider."""

@@ -6,13 +6,18 @@ Schedule :func:`relay_idv_events` every few seconds, e.g. in the LMS's ``CELERY_
     "idv-relay-events": {"task": "idv_core.tasks.relay_idv_events", "schedule": 5.0}
 
 Runs that overlap are harmless: one relay holds the lease, the others return at once.
+
+Schedule :func:`report_idv_health` (every minute, say) to send the health figures (outbox backlog, relay
+heartbeat, pending manual reviews, refused webhooks...) as monitoring custom attributes::
+
+    "idv-report-health": {"task": "idv_core.tasks.report_idv_health", "schedule": 60.0}
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from idv_core import outbox
+from idv_core import health, outbox
 
 #: A run stops starting new batches after this many seconds, so that runs do not pile up.
 MAX_RUN_SECONDS = 50.0
@@ -35,3 +40,14 @@ def relay_idv_events() -> dict[str, int | str | bool]:
         "lease_elsewhere": run.lease_elsewhere,
         "pruned": pruned,
     }
+
+
+@shared_task(name="idv_core.tasks.report_idv_health", ignore_result=True)
+def report_idv_health() -> dict[str, int | float | None]:
+    """
+    Compute the health figures and send them as monitoring custom attributes of this task's transaction.
+
+    Returns the figures by attribute name (None: nothing to measure).
+    """
+    state = health.collect_and_report()
+    return {figure.name: figure.value for figure in state.figures}

@@ -1,6 +1,7 @@
 """
 ``manage.py idv_providers``: every installed identity-verification provider, its distribution and version,
-whether it is enabled and the default, load errors and configuration problems.
+whether it is enabled and the default, load errors and configuration problems; then the health figures
+(outbox backlog, relay heartbeat, each provider's own), which it also sends as monitoring custom attributes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 
-from idv_core import platform_mirror
+from idv_core import health, platform_mirror
 from idv_core.conf import idv_setting
 from idv_core.providers import IDVProvider, get_default_provider, get_enabled_providers, get_provider_infos
 
@@ -53,6 +54,25 @@ class Command(BaseCommand):
         self.stdout.write(f"IDV_ENABLED_PROVIDERS = {idv_setting('IDV_ENABLED_PROVIDERS')!r}")
         self.stdout.write(f"IDV_DEFAULT_PROVIDER = {idv_setting('IDV_DEFAULT_PROVIDER')!r}")
         self.stdout.write(self._platform_mirror_state())
+        self._health()
+
+    def _health(self) -> None:
+        """Print every health figure (and send them as monitoring custom attributes)."""
+        self.stdout.write("")
+        try:
+            state = health.collect_and_report()
+        except Exception as error:  # noqa: BLE001 -- a diagnostic: the providers above are shown anyway
+            self.stdout.write(
+                self.style.ERROR(f"Health: could not be read ({type(error).__name__}: {error})")
+            )
+            return
+        self.stdout.write(f"Health at {state.now:%Y-%m-%d %H:%M:%S} UTC:")
+        for figure in state.figures:
+            line = f"    {figure.label}: {health.format_value(figure)}"
+            if figure.name == "idv.relay.heartbeat_age_seconds" and state.relay is not None:
+                running = "holding the lease" if state.relay.holding else "not running"
+                line += f" ago ({running}, {state.relay.owner})"
+            self.stdout.write(self.style.ERROR(line) if figure.problem else line)
 
     def _platform_mirror_state(self) -> str:
         """One line: whether attempts are mirrored into the LMS's verify_student table, and why."""

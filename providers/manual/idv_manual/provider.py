@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.checks import CheckMessage, Error
+from django.db.models import Count, Min
 from django.urls import re_path
 
+from idv_core.data import HealthFigure
 from idv_core.providers import IDVProvider
 from idv_manual import views
+from idv_manual.models import PendingAttempt
 from idv_manual.reviews import retire_learner_reviews
 
 
@@ -42,6 +47,27 @@ class ManualProvider(IDVProvider):
     def retire_user(self, user_id: int) -> None:
         """Erase the reasons of the learner's reviews (they may name the learner); the decisions stay."""
         retire_learner_reviews(user_id)
+
+    def health(self, now: datetime) -> list[HealthFigure]:
+        """
+        The learners waiting for a reviewer: how many of this provider's attempts are pending in the review
+        queue, and since when the oldest (one query). Pending attempts of other providers (a vendor still
+        deciding) are in the queue too but are not counted: they wait for the vendor, not for staff.
+        """
+        queue = PendingAttempt.objects.filter(provider=self.id).aggregate(
+            count=Count("pk"), oldest=Min("pending_since")
+        )
+        return [
+            HealthFigure(
+                f"idv.{self.id}.pending_reviews", "Manual reviews pending", queue["count"], "attempts"
+            ),
+            HealthFigure.age(
+                f"idv.{self.id}.oldest_pending_age_seconds",
+                "Oldest pending manual review",
+                queue["oldest"],
+                now,
+            ),
+        ]
 
     def check(self) -> list[CheckMessage]:
         """Report a malformed ``IDV_MANUAL_INSTRUCTIONS`` (manual.E001)."""

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from idv_persona.models import PersonaInquiry, PersonaRedaction, PersonaWebhookEvent
+from idv_persona.models import PersonaInquiry, PersonaRedaction, PersonaWebhookEvent, PersonaWebhookFailures
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +48,12 @@ class PersonaRedactionAdmin(ReadOnlyAdmin):
     list_display = ("inquiry_id", "requested", "redacted_at", "tries", "last_error")
     list_filter = (("redacted_at", admin.EmptyFieldListFilter),)
     search_fields = ("=inquiry_id",)
+
+
+@admin.register(PersonaWebhookFailures)
+class PersonaWebhookFailuresAdmin(ReadOnlyAdmin):
+    """The webhook deliveries refused, counted per minute and HTTP status (the last day)."""
+
+    list_display = ("minute", "status_code", "count")
+    list_filter = ("status_code",)
+    ordering = ("-minute", "status_code")

@@ -107,3 +107,30 @@ class PersonaRedaction(models.Model):
     def __str__(self) -> str:
         state = "redacted" if self.redacted_at else "pending"
         return f"{self.inquiry_id} ({state})"
+
+
+class PersonaWebhookFailures(models.Model):
+    """
+    How many webhook deliveries this site refused in one minute, by HTTP status: a count, not a log.
+
+    Refused deliveries (400 malformed, 401 bad signature, 404 unknown inquiry, 413 too large) have no event
+    id to trust, and anyone can send them: one row per minute and status, counted up, keeps a flood of
+    forged requests from growing the table. Rows older than a day are deleted as new failures are counted.
+    Read by the provider's health figure (failures in the last hour).
+
+    .. no_pii: A minute, an HTTP status code and a count.
+    """
+
+    minute = models.DateTimeField(help_text="The start of the minute (UTC) the deliveries were refused in.")
+    status_code = models.PositiveSmallIntegerField(help_text="The HTTP status the webhook answered.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "Persona webhook failures (per minute)"
+        verbose_name_plural = "Persona webhook failures (per minute)"
+        constraints = [
+            models.UniqueConstraint(fields=["minute", "status_code"], name="idv_persona_failures_minute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} x {self.status_code} at {self.minute:%Y-%m-%d %H:%M}"

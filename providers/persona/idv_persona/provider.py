@@ -6,16 +6,19 @@ by the core at ``/idv/persona/...``), its one setting ``IDV_PERSONA`` and its ch
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import re_path
 
+from idv_core.data import HealthFigure
 from idv_core.providers import IDVProvider
 from idv_persona import views
 from idv_persona.inquiries import retire_user_webhook_events
 from idv_persona.redaction import request_redactions, user_inquiry_ids
+from idv_persona.webhook_failures import failures_since
 
 #: The setting's name in the host's settings: one dict, its keys documented in ``settings_defaults``.
 SETTING_NAME = "IDV_PERSONA"
@@ -136,6 +139,17 @@ class PersonaProvider(IDVProvider):
         """
         retire_user_webhook_events(user_id, self.id)
         request_redactions(user_inquiry_ids(user_id, self.id))
+
+    def health(self, now: datetime) -> list[HealthFigure]:
+        """The webhook deliveries refused (400, 401, 404, 413) in the last hour, to the minute (one query)."""
+        return [
+            HealthFigure(
+                f"idv.{self.id}.webhook_failures_last_hour",
+                "Persona webhooks refused in the last hour",
+                failures_since(now - timedelta(hours=1)),
+                "failures",
+            )
+        ]
 
     def check(self) -> list[CheckMessage]:
         """Report a missing or malformed ``IDV_PERSONA`` key (persona.E001 to persona.E007, W001)."""

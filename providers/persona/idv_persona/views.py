@@ -37,6 +37,7 @@ from idv_persona.inquiries import (
     persona_config,
 )
 from idv_persona.models import PersonaInquiry
+from idv_persona.webhook_failures import count_failures
 from idv_persona.webhooks import (
     MAX_BODY_BYTES,
     InvalidSignature,
@@ -228,6 +229,7 @@ def _int_setting(config: dict[str, Any], key: str, default: int) -> int:
 @transaction.non_atomic_requests
 @csrf_exempt
 @require_POST
+@count_failures
 def webhook(request: HttpRequest) -> HttpResponse:
     """
     Receive one Persona webhook event (``POST /idv/persona/webhook``).
