@@ -243,7 +243,10 @@ def test_a_code_is_redeemed_once(demo: Demo) -> None:
 def test_persona_is_prefilled_with_the_learner_s_name_and_the_happy_path_logs_no_warning(demo: Demo) -> None:
     log_before = len(demo.log())
     session = _logged_in(demo, "learner")
-    flow = session.get(f"{demo.url}/idv/persona/start")
+    start_page = session.get(f"{demo.url}/idv/persona/start")  # the verify link: a page with the button
+    started = _post_form(session, start_page, f"{demo.url}/idv/persona/start")
+    assert started.status_code == 302, started.text
+    flow = session.get(started.headers["Location"])
     assert flow.url.startswith(f"{demo.url}/persona-simulator/verify?inquiry-id=inq_")
     assert 'name="name-first" value="Lee"' in flow.text
     assert 'name="name-last" value="Learner"' in flow.text

@@ -85,7 +85,7 @@ def test_start_creates_an_attempt_and_an_inquiry_and_redirects_to_the_hosted_flo
 def test_the_learner_name_prefills_the_inquiry_fields(client, make_user, persona_api, first, last, expected):
     client.force_login(make_user(first_name=first, last_name=last))
     create = add_create(persona_api, new_id("inq"))
-    assert client.get(START).status_code == 302
+    assert client.post(START).status_code == 302
     attributes = json.loads(create.calls[0].request.body)["data"]["attributes"]
     assert attributes.get("fields", {}) == expected
 
@@ -94,7 +94,7 @@ def test_the_prefilled_name_is_never_logged(client, make_user, persona_api, capl
     client.force_login(make_user(first_name="Zebediah", last_name="Quixotic"))
     add_create(persona_api, new_id("inq"))
     with caplog.at_level(logging.DEBUG):
-        assert client.get(START).status_code == 302
+        assert client.post(START).status_code == 302
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "Zebediah" not in logged
     assert "Quixotic" not in logged
