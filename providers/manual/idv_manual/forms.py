@@ -118,7 +118,9 @@ class ManualVerificationForm(forms.ModelForm):
 class DecisionForm(forms.Form):
     """The reason for approving or denying the selected pending attempts (the bulk action's page)."""
 
-    reason = forms.CharField(max_length=REASON_MAX_LENGTH, required=False, help_text=REASON_HELP)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, required=False, help_text=REASON_HELP
+    )
 
     def __init__(self, decision: Decision, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
