@@ -273,7 +273,7 @@ def test_the_detector_finds_one_unmarked_string() -> None:
 
 
 @in_dummy_locale_with_providers
-def test_the_persona_simulator_s_hosted_flow_is_translated(client: Any) -> None:
+def test_the_persona_simulator_s_pages_are_translated(client: Any, make_user: Any) -> None:
     """Development only, but a learner of the demo goes through it: its pages are marked too."""
     created = client.post(
         "/persona-simulator/api/v1/inquiries",
@@ -291,9 +291,13 @@ def test_the_persona_simulator_s_hosted_flow_is_translated(client: Any) -> None:
     # Persona's event names (inquiry.completed...), which the page shows as data.
     vendor_terms = [inquiry["id"], "itmpl_Test", "name-first", "name-last", "failed"]
     vendor_terms += re.findall(r"inquiry\.[a-z-]+", flow_page.content.decode())
-    for page in (flow_page, done):
+    client.force_login(make_user(is_staff=True))
+    overview = client.get("/persona-simulator/")  # the staff's overview: inquiries, events, fault controls
+    vendor_terms += re.findall(r"inquiry\.[a-z-]+|evt_\w+", overview.content.decode())
+    for page in (flow_page, done, overview):
         assert page.status_code == 200
         assert untranslated_words(page.content.decode(), vendor_terms) == []
+    assert 'data-testid="persona-sim-inquiry"' in overview.content.decode()
 
 
 @in_dummy_locale_with_providers
