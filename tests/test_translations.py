@@ -168,8 +168,12 @@ def learner(make_user: Any) -> Any:
     return make_user(first_name="Åsa", last_name="Ørnsø")
 
 
+#: The providers' ids, which the status page's "Method" column shows as they are (values, like a status).
+PROVIDER_IDS = ["manual", "persona", "sso"]
+
+
 def _data(learner: Any) -> list[str]:
-    return [learner.username, learner.email, learner.get_full_name()]
+    return [learner.username, learner.email, learner.get_full_name(), *PROVIDER_IDS]
 
 
 def _get(client: Any, url: str, status: int = 200) -> str:
