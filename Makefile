@@ -235,3 +235,6 @@ upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
 
 clean: ## remove build products, caches and the demo database (keeps .venv)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov docs/_build demo/db.sqlite3
+	@# The built translations (make dummy_translations, compile_translations): never in a wheel.
+	rm -rf $(addsuffix /conf/locale/eo,$(I18N_PACKAGES))
+	find $(I18N_PACKAGES) -path '*/conf/locale/*' -name '*.mo' -delete

@@ -38,7 +38,13 @@ class VerificationAttempt(models.Model):
     name = models.CharField(max_length=NAME_MAX_LENGTH, help_text=_("The name being ID-verified."))
     status = models.CharField(
         max_length=32,
-        choices=[(status.value, status.value.capitalize()) for status in VerificationAttemptStatus],
+        # The admin's labels, translated; the stored values are the statuses' (idv_core.statuses).
+        choices=[
+            (VerificationAttemptStatus.CREATED.value, _("Created")),
+            (VerificationAttemptStatus.PENDING.value, _("Pending")),
+            (VerificationAttemptStatus.APPROVED.value, _("Approved")),
+            (VerificationAttemptStatus.DENIED.value, _("Denied")),
+        ],
         default=VerificationAttemptStatus.CREATED.value,
     )
     expiration_datetime = models.DateTimeField(

@@ -326,3 +326,11 @@ def test_the_review_queue_s_decision_page_is_translated(
         ours = page[page.index('id="content"') : page.index("</form>")]  # the page's content, not the chrome
         data = [learner.username for learner in learners] + ["manual"]
         assert untranslated_words(ours, data) == [], action
+
+
+def test_the_admin_s_status_labels_cover_every_status() -> None:
+    """The attempt's status choices are written out to be marked: none may be missing or extra."""
+    from idv_core.models import VerificationAttempt
+
+    choices = VerificationAttempt._meta.get_field("status").choices
+    assert [value for value, _label in choices] == list(VerificationAttemptStatus.values())
