@@ -2,7 +2,9 @@
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
         test-generated test-tutor axe-core dist test-wheels \
-        bench quality lint format docs upgrade clean pii-report
+        bench quality lint format docs upgrade clean pii-report \
+        extract_translations dummy_translations compile_translations detect_changed_source_translations \
+        build_dummy_translations validate_translations
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -29,8 +31,9 @@ help: ## list the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements/dev.txt requirements/py312.txt setup.cfg setup.py $(addsuffix /setup.cfg,$(PROVIDERS))
+$(STAMP): $(BIN)/python requirements/dev.txt requirements/i18n.txt requirements/py312.txt setup.cfg setup.py $(addsuffix /setup.cfg,$(PROVIDERS))
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/i18n.txt
 	@# edx-event-bus-redis: 0.6.x (in dev.txt) on Python 3.11, 1.x on Python 3.12 and later.
 	if $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 		$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/py312.txt; fi
@@ -249,9 +252,31 @@ pii-report: $(STAMP) test-plugins ## the PII annotation report (code-annotations
 docs: $(STAMP) ## build the Sphinx docs; warnings are errors
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
+# Translations, the Open edX way (docs/translations.rst): each Django app has its own conf/locale/ with
+# edx-i18n-tools' config.yaml; the source catalog en/LC_MESSAGES/django.po is committed, the translations
+# come from openedx-translations through openedx-atlas, the dummy "eo" catalogs and the .mo files are built.
+I18N_PACKAGES := $(patsubst %/conf/locale/config.yaml,%,$(wildcard idv_core/conf/locale/config.yaml providers/*/idv_*/conf/locale/config.yaml))
+I18N_TOOL := env PATH="$(abspath $(BIN)):$$PATH" DJANGO_SETTINGS_MODULE= i18n_tool
+
+extract_translations: $(STAMP) ## write each app's source catalog, <app>/conf/locale/en/LC_MESSAGES/django.po
+	for package in $(I18N_PACKAGES); do (cd $$package && $(I18N_TOOL) extract --no-segment) || exit 1; done
+
+dummy_translations: $(STAMP) ## write each app's fake-accented "eo" catalog from its source catalog (not committed)
+	for package in $(I18N_PACKAGES); do (cd $$package && $(I18N_TOOL) dummy) || exit 1; done
+
+compile_translations: $(STAMP) ## compile each app's catalogs into .mo files (i18n_tool generate; needs gettext)
+	for package in $(I18N_PACKAGES); do (cd $$package && $(I18N_TOOL) generate) || exit 1; done
+
+detect_changed_source_translations: $(STAMP) ## fail if a source catalog differs from git (run after extract_translations)
+	for package in $(I18N_PACKAGES); do (cd $$package && $(I18N_TOOL) changed) || exit 1; done
+
+build_dummy_translations: extract_translations dummy_translations compile_translations ## extract, then make and compile "eo"
+
+validate_translations: build_dummy_translations detect_changed_source_translations ## the committed source catalogs are current and compile
+
 upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
 upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
-	for f in base test integration quality doc pip-tools dev release tutor; do \
+	for f in base test integration quality doc pip-tools dev release i18n tutor; do \
 		$(BIN)/pip-compile -q --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --upgrade -o requirements/$$f.txt requirements/$$f.in || exit 1; \
 	done
 	@# The Python 3.12 extras are resolved by Python 3.12, against test.txt's pins.
@@ -261,3 +286,6 @@ upgrade: $(STAMP) ## recompile the pinned requirements from requirements/*.in
 
 clean: ## remove build products, caches and the demo database (keeps .venv)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .coverage htmlcov docs/_build demo/db.sqlite3
+	@# The built translations (make dummy_translations, compile_translations): never in a wheel.
+	rm -rf $(addsuffix /conf/locale/eo,$(I18N_PACKAGES))
+	find $(I18N_PACKAGES) -path '*/conf/locale/*' -name '*.mo' -delete

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from idv_core import names
@@ -42,7 +43,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         """Show an old version; refuse any method but GET and HEAD, before simple-history can save it."""
         if request.method not in ("GET", "HEAD"):
-            raise PermissionDenied("Past versions are read-only; change an attempt through idv_core.api.")
+            raise PermissionDenied(_("Past versions are read-only; change an attempt through idv_core.api."))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -87,7 +88,7 @@ class VerificationAttemptAdmin(ReadOnlyHistoryAdmin):
         """The attempts with their users fetched in one query per page (see ``list_select_related``)."""
         return super().get_queryset(request).prefetch_related("user")
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def verified_name(self, obj: VerificationAttempt) -> str:
         """The name, with invisible format characters shown as markers (the stored name is unchanged)."""
         return names.for_display(obj.name)

@@ -31,6 +31,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
@@ -122,22 +123,28 @@ def _is_utf8_encodable(text: str) -> bool:
 
 def _validate_name(name: object) -> str:
     if not isinstance(name, str):
-        raise VerificationAttemptInvalidName(f"The name must be a string, not {type(name).__name__}.")
+        raise VerificationAttemptInvalidName(
+            gettext("The name must be a string, not {type}.").format(type=type(name).__name__)
+        )
     stripped = name.strip()
     if not stripped:
-        raise VerificationAttemptInvalidName("The name must not be blank.")
+        raise VerificationAttemptInvalidName(gettext("The name must not be blank."))
     if len(stripped) > NAME_MAX_LENGTH:
         raise VerificationAttemptInvalidName(
-            f"The name is {len(stripped)} characters long; at most {NAME_MAX_LENGTH} are allowed."
+            gettext("The name is {length} characters long; at most {limit} are allowed.").format(
+                length=len(stripped), limit=NAME_MAX_LENGTH
+            )
         )
     if any(unicodedata.category(character) == "Cc" for character in stripped):
         raise VerificationAttemptInvalidName(
-            "The name must not contain control characters (line breaks, tabs, NUL...)."
+            gettext("The name must not contain control characters (line breaks, tabs, NUL...).")
         )
     if invisible := names.invisible_characters(stripped):
         raise VerificationAttemptInvalidName(names.invisible_characters_message(invisible))
     if not _is_utf8_encodable(stripped):
-        raise VerificationAttemptInvalidName("The name must be valid Unicode text (it has a lone surrogate).")
+        raise VerificationAttemptInvalidName(
+            gettext("The name must be valid Unicode text (it has a lone surrogate).")
+        )
     return stripped
 
 

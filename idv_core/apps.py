@@ -7,6 +7,7 @@ plugin settings (``idv_core.settings.common``) and connects its receiver of the 
 """
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from edx_django_utils.plugins.constants import PluginSettings, PluginSignals, PluginURLs
 
 _PROJECT_TYPE = "lms.djangoapp"
@@ -17,7 +18,7 @@ class IdvCoreConfig(AppConfig):
 
     name = "idv_core"
     label = "idv_core"
-    verbose_name = "Identity verification"
+    verbose_name = _("Identity verification")
     default_auto_field = "django.db.models.BigAutoField"
 
     plugin_app = {

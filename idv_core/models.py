@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from idv_core.statuses import VerificationAttemptStatus
@@ -34,20 +35,29 @@ class VerificationAttempt(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idv_attempts")
-    name = models.CharField(max_length=NAME_MAX_LENGTH, help_text="The name being ID-verified.")
+    name = models.CharField(max_length=NAME_MAX_LENGTH, help_text=_("The name being ID-verified."))
     status = models.CharField(
         max_length=32,
-        choices=[(status.value, status.value.capitalize()) for status in VerificationAttemptStatus],
+        # The admin's labels, translated; the stored values are the statuses' (idv_core.statuses).
+        choices=[
+            (VerificationAttemptStatus.CREATED.value, _("Created")),
+            (VerificationAttemptStatus.PENDING.value, _("Pending")),
+            (VerificationAttemptStatus.APPROVED.value, _("Approved")),
+            (VerificationAttemptStatus.DENIED.value, _("Denied")),
+        ],
         default=VerificationAttemptStatus.CREATED.value,
     )
     expiration_datetime = models.DateTimeField(
-        null=True, blank=True, help_text="When an approval stops counting. Empty on an approval: never."
+        null=True, blank=True, help_text=_("When an approval stops counting. Empty on an approval: never.")
     )
     hide_status_from_user = models.BooleanField(
-        default=False, help_text="Leave this attempt out of what the learner is shown about their status."
+        default=False, help_text=_("Leave this attempt out of what the learner is shown about their status.")
     )
     provider = models.CharField(
-        max_length=PROVIDER_MAX_LENGTH, blank=True, default="", help_text="Id of the provider that owns it."
+        max_length=PROVIDER_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text=_("Id of the provider that owns it."),
     )
     # NULL, not "", means "no external id" so that the unique constraint leaves those rows alone.
     # On MySQL/MariaDB this column and ``provider`` compare exactly (binary collation, migration 0002).
@@ -55,7 +65,7 @@ class VerificationAttempt(models.Model):
         max_length=EXTERNAL_ID_MAX_LENGTH,
         null=True,
         blank=True,
-        help_text="The provider's own reference (e.g. a Persona inquiry id). Unique per provider.",
+        help_text=_("The provider's own reference (e.g. a Persona inquiry id). Unique per provider."),
     )
     # Inside the LMS: the id of the platform's verify_student.VerificationAttempt row that mirrors this
     # attempt (idv_core.platform_mirror). A plain integer, not a foreign key: idv_core's migrations must
@@ -64,7 +74,7 @@ class VerificationAttempt(models.Model):
         null=True,
         blank=True,
         unique=True,
-        help_text="The id of the LMS's verify_student VerificationAttempt mirroring this attempt, if any.",
+        help_text=_("The id of the LMS's verify_student VerificationAttempt mirroring this attempt, if any."),
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -72,16 +82,16 @@ class VerificationAttempt(models.Model):
     # the row lock, in its own transaction. After the commit, the in-process signals of an event go out only
     # if no later-numbered event went out before it (docs/decisions/0006-events-in-commit-order.rst).
     event_sequence = models.PositiveIntegerField(
-        default=0, editable=False, help_text="The number of the attempt's last status event."
+        default=0, editable=False, help_text=_("The number of the attempt's last status event.")
     )
     events_sent_sequence = models.PositiveIntegerField(
-        default=0, editable=False, help_text="The number of the last status event sent in-process."
+        default=0, editable=False, help_text=_("The number of the last status event sent in-process.")
     )
 
     history = HistoricalRecords(excluded_fields=["event_sequence", "events_sent_sequence"])
 
     class Meta:
-        verbose_name = "verification attempt"
+        verbose_name = _("verification attempt")
         permissions = [
             # Staff without it get the attempts with every name redacted (idv_core.rest_api.v1).
             ("view_verified_name", "Can read learners' verified names through the REST API"),
@@ -138,35 +148,41 @@ class OutboxEvent(models.Model):
     """
 
     event_id = models.UUIDField(
-        help_text="The event's CloudEvents id (EventsMetadata.id), as sent in-process."
+        help_text=_("The event's CloudEvents id (EventsMetadata.id), as sent in-process.")
     )
     event_type = models.CharField(max_length=255)
-    topic = models.CharField(max_length=TOPIC_MAX_LENGTH, help_text="The bus topic, without the prefix.")
+    topic = models.CharField(max_length=TOPIC_MAX_LENGTH, help_text=_("The bus topic, without the prefix."))
     event_key_field = models.CharField(max_length=255, blank=True, default="")
-    attempt_id = models.BigIntegerField(help_text="The verification attempt the event is about.")
+    attempt_id = models.BigIntegerField(help_text=_("The verification attempt the event is about."))
     sequence = models.PositiveIntegerField(
-        default=0, help_text="The event's number among its attempt's events (commit order)."
+        default=0, help_text=_("The event's number among its attempt's events (commit order).")
     )
-    user_id = models.BigIntegerField(help_text="The learner, for retirement.")
-    payload = models.JSONField(help_text="The signal's data in the openedx-events Avro dict form.")
-    metadata = models.JSONField(help_text="The event's EventsMetadata (id, time, source...).")
+    user_id = models.BigIntegerField(help_text=_("The learner, for retirement."))
+    payload = models.JSONField(help_text=_("The signal's data in the openedx-events Avro dict form."))
+    metadata = models.JSONField(help_text=_("The event's EventsMetadata (id, time, source...)."))
     created = models.DateTimeField(auto_now_add=True)
-    delivered = models.DateTimeField(null=True, blank=True, help_text="When the bus confirmed the message.")
+    delivered = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the bus confirmed the message.")
+    )
     message_id = models.CharField(
         max_length=64,
         blank=True,
         default="",
-        help_text="The Redis stream id chosen for the message before its first try and kept for every retry "
-        "(so Redis refuses a second copy); confirmed once 'delivered' is set.",
+        help_text=_(
+            "The Redis stream id chosen for the message before its first try and kept for every retry "
+            "(so Redis refuses a second copy); confirmed once 'delivered' is set."
+        ),
     )
-    tries = models.PositiveIntegerField(default=0, help_text="How many times the relay tried to send it.")
+    tries = models.PositiveIntegerField(default=0, help_text=_("How many times the relay tried to send it."))
     next_try = models.DateTimeField(
-        null=True, blank=True, help_text="A record that could not be encoded waits until then."
+        null=True, blank=True, help_text=_("A record that could not be encoded waits until then.")
     )
-    last_error = models.CharField(max_length=255, blank=True, default="", help_text="No PII: a class name.")
+    last_error = models.CharField(
+        max_length=255, blank=True, default="", help_text=_("No PII: a class name.")
+    )
 
     class Meta:
-        verbose_name = "event-bus outbox record"
+        verbose_name = _("event-bus outbox record")
         constraints = [
             models.UniqueConstraint(fields=["event_id", "topic"], name="idv_outbox_event_topic"),
         ]
@@ -200,7 +216,7 @@ class OutboxRelayLease(models.Model):
     expires = models.DateTimeField()
 
     class Meta:
-        verbose_name = "event-bus relay lease"
+        verbose_name = _("event-bus relay lease")
 
     def __str__(self) -> str:
         return f"OutboxRelayLease {self.name} held by {self.owner} until {self.expires:%Y-%m-%d %H:%M:%S}"
@@ -247,15 +263,15 @@ class ProcessedWebhookEvent(models.Model):
     """
 
     provider = models.CharField(max_length=PROVIDER_MAX_LENGTH)
-    event_id = models.CharField(max_length=WEBHOOK_EVENT_ID_MAX_LENGTH, help_text="The vendor's event id.")
-    attempt_id = models.BigIntegerField(null=True, blank=True, help_text="The attempt the event is about.")
+    event_id = models.CharField(max_length=WEBHOOK_EVENT_ID_MAX_LENGTH, help_text=_("The vendor's event id."))
+    attempt_id = models.BigIntegerField(null=True, blank=True, help_text=_("The attempt the event is about."))
     occurred_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the vendor says the event happened (its own clock)."
+        null=True, blank=True, help_text=_("When the vendor says the event happened (its own clock).")
     )
     received = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "processed webhook event"
+        verbose_name = _("processed webhook event")
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="idv_webhook_provider_event"),
         ]

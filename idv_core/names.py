@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import gettext
+
 #: The joiners allowed between two letters or marks.
 JOINERS = frozenset({"\u200c", "\u200d"})
 _HIDDEN_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
@@ -60,10 +62,10 @@ def invisible_characters(text: str) -> list[str]:
 def invisible_characters_message(code_points: list[str]) -> str:
     """The documented refusal, naming at most three of the code points (never the name)."""
     listed = ", ".join(code_points[:3]) + (", ..." if len(code_points) > 3 else "")
-    return (
+    return gettext(
         "The name must not contain invisible format characters (bidi overrides and isolates, zero-width "
-        f"characters, soft hyphens...): it has {listed}."
-    )
+        "characters, soft hyphens...): it has {characters}."
+    ).format(characters=listed)
 
 
 def for_display(name: str) -> str:

@@ -23,6 +23,8 @@ from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from idv_core import api, names
 from idv_core.data import VerificationAttemptRecord
@@ -123,25 +125,25 @@ class ManualReviewAdmin(ReviewPermissionMixin, admin.ModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
-    @admin.display(description="attempt status now")
+    @admin.display(description=_("attempt status now"))
     def attempt_status(self, obj: ManualReview) -> str:
         """The attempt's current status, read through the core API."""
         record = _attempt(obj.attempt_id)
-        return record.status.value if record else "(attempt deleted)"
+        return record.status.value if record else gettext("(attempt deleted)")
 
-    @admin.display(description="attempt provider")
+    @admin.display(description=_("attempt provider"))
     def attempt_provider(self, obj: ManualReview) -> str:
         """The provider that made the attempt."""
         record = _attempt(obj.attempt_id)
-        return (record.provider or "(none)") if record else "-"
+        return (record.provider or gettext("(none)")) if record else "-"
 
-    @admin.display(description="verified name")
+    @admin.display(description=_("verified name"))
     def attempt_name(self, obj: ManualReview) -> str:
         """The name being verified (PII: shown to reviewers, never logged)."""
         record = _attempt(obj.attempt_id)
         return names.for_display(record.name) if record else "-"
 
-    @admin.display(description="attempt expires")
+    @admin.display(description=_("attempt expires"))
     def attempt_expiration(self, obj: ManualReview) -> Any:
         """When the attempt's approval stops counting."""
         record = _attempt(obj.attempt_id)
@@ -186,12 +188,12 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
         """Who may run the approve and deny actions."""
         return _may_review(request)
 
-    @admin.display(description="verified name")
+    @admin.display(description=_("verified name"))
     def verified_name(self, obj: PendingAttempt) -> str:
         """The name to check against the document (PII: shown to reviewers, never logged)."""
         # On the list page the attempt was read with the page's others; on an entry's page it is read here.
         record = obj.attempt_record if hasattr(obj, "attempt_record") else _attempt(obj.attempt_id)
-        return names.for_display(record.name) if record else "(attempt deleted)"
+        return names.for_display(record.name) if record else gettext("(attempt deleted)")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[PendingAttempt], search_term: str
@@ -209,12 +211,12 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
                 reviews.sync_user_queue(learner)
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.action(description="Approve the selected pending attempts", permissions=["review"])
+    @admin.action(description=_("Approve the selected pending attempts"), permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[PendingAttempt]) -> Any:
         """Ask for an optional reason, then approve each attempt."""
         return self._decide(request, queryset, Decision.APPROVED, "approve_selected")
 
-    @admin.action(description="Deny the selected pending attempts", permissions=["review"])
+    @admin.action(description=_("Deny the selected pending attempts"), permissions=["review"])
     def deny_selected(self, request: HttpRequest, queryset: QuerySet[PendingAttempt]) -> Any:
         """Ask for the reason (required), then deny each attempt."""
         return self._decide(request, queryset, Decision.DENIED, "deny_selected")
@@ -224,7 +226,9 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
     ) -> TemplateResponse | None:
         form = DecisionForm(decision, request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            title = "Approve pending attempts" if decision == Decision.APPROVED else "Deny pending attempts"
+            title = (
+                _("Approve pending attempts") if decision == Decision.APPROVED else _("Deny pending attempts")
+            )
             context = {
                 **self.admin_site.each_context(request),
                 "title": title,
@@ -258,7 +262,10 @@ class PendingAttemptAdmin(ReviewPermissionMixin, admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{decision.label}: {done} attempt(s).", messages.SUCCESS)
+            message = ngettext("{decision}: {count} attempt.", "{decision}: {count} attempts.", done)
+            self.message_user(request, message.format(decision=decision.label, count=done), messages.SUCCESS)
         for problem in problems:
-            self.message_user(request, f"Not changed: {problem}", messages.WARNING)
+            self.message_user(
+                request, gettext("Not changed: {problem}").format(problem=problem), messages.WARNING
+            )
         return None

@@ -1,6 +1,7 @@
 """idv_manual as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdvManualConfig(AppConfig):
@@ -8,7 +9,7 @@ class IdvManualConfig(AppConfig):
 
     name = "idv_manual"
     label = "idv_manual"
-    verbose_name = "Identity verification: manual"
+    verbose_name = _("Identity verification: manual")
     default_auto_field = "django.db.models.BigAutoField"
 
     # A plugin app for its models, admin, templates and command only: its URL (the start page) and its

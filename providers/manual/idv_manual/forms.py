@@ -11,13 +11,15 @@ from django.contrib.admin import widgets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from idv_core import api, names
 from idv_manual.models import REASON_MAX_LENGTH, Decision, ManualReview
 
 #: idv_core's limit on a verified name, checked here so that staff see it as a form error.
 NAME_MAX_LENGTH = 255
-REASON_HELP = "Why (at most 100 characters). Required for a denial. Do not write names here."
+REASON_HELP = _("Why (at most 100 characters). Required for a denial. Do not write names here.")
 
 
 class UnknownUser(ValueError):
@@ -41,8 +43,8 @@ def find_user(identifier: str) -> AbstractBaseUser:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise UnknownUser("Several users have this email address: enter the username instead.")
-    raise UnknownUser("No user has this username or email address.")
+        raise UnknownUser(gettext("Several users have this email address: enter the username instead."))
+    raise UnknownUser(gettext("No user has this username or email address."))
 
 
 def clean_verified_name(name: str) -> str:
@@ -51,7 +53,9 @@ def clean_verified_name(name: str) -> str:
     limits its length), with a message that never repeats the name.
     """
     if any(unicodedata.category(character) == "Cc" for character in name):
-        raise forms.ValidationError("The name must not contain control characters (line breaks, tabs...).")
+        raise forms.ValidationError(
+            gettext("The name must not contain control characters (line breaks, tabs...).")
+        )
     if invisible := names.invisible_characters(name):
         raise forms.ValidationError(names.invisible_characters_message(invisible))
     return name
@@ -60,17 +64,17 @@ def clean_verified_name(name: str) -> str:
 class ManualVerificationForm(forms.ModelForm):
     """Create an approved or denied ``manual`` verification for a user (the admin's "add" form)."""
 
-    user = forms.CharField(label="User", help_text="The learner's username or email address.")
+    user = forms.CharField(label=_("User"), help_text=_("The learner's username or email address."))
     name = forms.CharField(
-        label="Verified name",
+        label=_("Verified name"),
         max_length=NAME_MAX_LENGTH,
-        help_text="The name on the identity document you checked.",
+        help_text=_("The name on the identity document you checked."),
     )
     expiration_datetime = forms.SplitDateTimeField(
-        label="Expires",
+        label=_("Expires"),
         required=False,
         widget=widgets.AdminSplitDateTime,
-        help_text="Approvals only. Leave blank for the site default (IDV_DAYS_GOOD_FOR days).",
+        help_text=_("Approvals only. Leave blank for the site default (IDV_DAYS_GOOD_FOR days)."),
     )
 
     class Meta:
@@ -95,16 +99,18 @@ class ManualVerificationForm(forms.ModelForm):
         decision = cleaned.get("decision")
         expiration: datetime | None = cleaned.get("expiration_datetime")
         if decision == Decision.DENIED and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "A denial needs a reason.")
+            self.add_error("reason", gettext("A denial needs a reason."))
         if expiration is not None:
             if decision == Decision.DENIED:
-                self.add_error("expiration_datetime", "Only an approval expires: leave this blank.")
+                self.add_error("expiration_datetime", gettext("Only an approval expires: leave this blank."))
             elif expiration <= timezone.now():
-                self.add_error("expiration_datetime", "The expiration is in the past.")
+                self.add_error("expiration_datetime", gettext("The expiration is in the past."))
             elif expiration >= api.EXPIRATION_LIMIT:
                 self.add_error(
                     "expiration_datetime",
-                    f"The expiration must be before {api.EXPIRATION_LIMIT:%Y-%m-%d %H:%M} (UTC).",
+                    gettext("The expiration must be before {limit} (UTC).").format(
+                        limit=f"{api.EXPIRATION_LIMIT:%Y-%m-%d %H:%M}"
+                    ),
                 )
         return cleaned
 
@@ -112,11 +118,13 @@ class ManualVerificationForm(forms.ModelForm):
 class DecisionForm(forms.Form):
     """The reason for approving or denying the selected pending attempts (the bulk action's page)."""
 
-    reason = forms.CharField(max_length=REASON_MAX_LENGTH, required=False, help_text=REASON_HELP)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON_MAX_LENGTH, required=False, help_text=REASON_HELP
+    )
 
     def __init__(self, decision: Decision, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.decision = decision
         self.fields["reason"].required = decision == Decision.DENIED
         if decision == Decision.DENIED:
-            self.fields["reason"].error_messages["required"] = "A denial needs a reason."
+            self.fields["reason"].error_messages["required"] = gettext("A denial needs a reason.")

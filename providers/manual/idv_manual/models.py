@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from idv_core.statuses import VerificationAttemptStatus
 
@@ -22,8 +23,8 @@ REASON_MAX_LENGTH = 100
 class Decision(models.TextChoices):
     """What a reviewer decided: the two final statuses of ``idv_core.statuses``."""
 
-    APPROVED = VerificationAttemptStatus.APPROVED.value, "Approved"
-    DENIED = VerificationAttemptStatus.DENIED.value, "Denied"
+    APPROVED = VerificationAttemptStatus.APPROVED.value, _("Approved")
+    DENIED = VerificationAttemptStatus.DENIED.value, _("Denied")
 
 
 class ManualReview(models.Model):
@@ -40,13 +41,14 @@ class ManualReview(models.Model):
     """
 
     attempt_id = models.PositiveBigIntegerField(
-        db_index=True, help_text="The id of the verification attempt in idv_core (read it with idv_core.api)."
+        db_index=True,
+        help_text=_("The id of the verification attempt in idv_core (read it with idv_core.api)."),
     )
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="idv_manual_reviews",
-        help_text="The user whose identity was checked.",
+        help_text=_("The user whose identity was checked."),
     )
     # SET_NULL: deleting a staff account must not erase the decisions it made.
     reviewer = models.ForeignKey(
@@ -54,16 +56,16 @@ class ManualReview(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         related_name="idv_manual_decisions",
-        help_text="The staff user who decided.",
+        help_text=_("The staff user who decided."),
     )
     decision = models.CharField(max_length=16, choices=Decision.choices)
     reason = models.CharField(
-        max_length=REASON_MAX_LENGTH, blank=True, help_text="Why. Required for denials. No names, please."
+        max_length=REASON_MAX_LENGTH, blank=True, help_text=_("Why. Required for denials. No names, please.")
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "manual review"
+        verbose_name = _("manual review")
         ordering = ("-id",)
         # One permission gates everything: is_staff alone shows nothing of this app.
         default_permissions = ()
@@ -85,15 +87,15 @@ class PendingAttempt(models.Model):
     .. no_pii: Ids, the provider id and a date only; the name is read through idv_core.api when shown.
     """
 
-    attempt_id = models.PositiveBigIntegerField(unique=True, help_text="The attempt's id in idv_core.")
+    attempt_id = models.PositiveBigIntegerField(unique=True, help_text=_("The attempt's id in idv_core."))
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idv_manual_pending"
     )
-    provider = models.CharField(max_length=64, blank=True, help_text="The id of the attempt's provider.")
-    pending_since = models.DateTimeField(help_text="When the attempt became pending (when it was queued).")
+    provider = models.CharField(max_length=64, blank=True, help_text=_("The id of the attempt's provider."))
+    pending_since = models.DateTimeField(help_text=_("When the attempt became pending (when it was queued)."))
 
     class Meta:
-        verbose_name = "pending attempt"
+        verbose_name = _("pending attempt")
         ordering = ("pending_since", "attempt_id")
         # The queue's admin list reads a page in this order: with the index, MySQL reads the page's rows
         # in index order instead of sorting the whole queue (a filesort) for every page.

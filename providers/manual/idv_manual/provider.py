@@ -7,6 +7,8 @@ from datetime import datetime
 from django.core.checks import CheckMessage, Error
 from django.db.models import Count, Min
 from django.urls import re_path
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from idv_core.data import HealthFigure
 from idv_core.providers import IDVProvider
@@ -24,8 +26,8 @@ class ManualProvider(IDVProvider):
     they made outside the site.
     """
 
-    name = "Manual review"
-    description = "A member of our support team checks your identity document by hand."
+    name = _("Manual review")
+    description = _("A member of our support team checks your identity document by hand.")
     django_app = "idv_manual"
     # /idv/manual/start (the core mounts it under the provider's id; the trailing slash is optional).
     urlpatterns = [re_path(r"^start/?$", views.start, name="start")]
@@ -36,7 +38,8 @@ class ManualProvider(IDVProvider):
         #   learners: how manual verification works at this site (which document to send, where, how long a
         #   review takes). Plain text; blank lines separate paragraphs. It must be a non-blank string
         #   (``manage.py check`` reports manual.E001 otherwise).
-        "IDV_MANUAL_INSTRUCTIONS": (
+        # The default is translated (the learner's language); an operator's own text is shown as it is.
+        "IDV_MANUAL_INSTRUCTIONS": _(
             "A member of our support team checks your identity by hand.\n\n"
             "Ask for a review below, then contact support with a photo of an official identity document "
             "that shows the name you want verified. You will see the decision on your verification status "
@@ -72,7 +75,7 @@ class ManualProvider(IDVProvider):
     def check(self) -> list[CheckMessage]:
         """Report a malformed ``IDV_MANUAL_INSTRUCTIONS`` (manual.E001)."""
         instructions = self.setting("IDV_MANUAL_INSTRUCTIONS")
-        if not isinstance(instructions, str) or not instructions.strip():
+        if not isinstance(instructions, str | Promise) or not instructions.strip():
             return [
                 Error(
                     "IDV_MANUAL_INSTRUCTIONS must be a non-blank string (the text learners see on the "

@@ -1,6 +1,7 @@
 """The Persona simulator as a Django app (label ``idv_persona_simulator``); deliberately not a plugin app."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonaSimulatorConfig(AppConfig):
@@ -9,7 +10,7 @@ class PersonaSimulatorConfig(AppConfig):
     name = "idv_persona_simulator"
     # The label it always had (as idv_persona_simulator): its migrations and tables keep their names.
     label = "idv_persona_simulator"
-    verbose_name = "Persona simulator (development and tests only)"
+    verbose_name = _("Persona simulator (development and tests only)")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

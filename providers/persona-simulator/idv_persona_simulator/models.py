@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -85,8 +86,8 @@ class SimulatedInquiry(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
-        verbose_name = "simulated inquiry"
-        verbose_name_plural = "simulated inquiries"
+        verbose_name = _("simulated inquiry")
+        verbose_name_plural = _("simulated inquiries")
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"

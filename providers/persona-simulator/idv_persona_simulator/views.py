@@ -24,6 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from idv_persona_simulator import control, flow
@@ -86,14 +87,18 @@ def _refused_to_others(request: HttpRequest, inquiry: SimulatedInquiry) -> HttpR
     if user is None or not user.is_authenticated:
         if request.method == "GET":
             return redirect_to_login(request.get_full_path())
-        return _page(request, "message.html", 403, title="Log in first", message="Log in to this site first.")
+        return _page(
+            request, "message.html", 403, title=_("Log in first"), message=_("Log in to this site first.")
+        )
     if str(user.pk) != owner:
         return _page(
             request,
             "message.html",
             403,
-            title="Not your verification",
-            message="This verification belongs to another account. Start again from the site that sent you.",
+            title=_("Not your verification"),
+            message=_(
+                "This verification belongs to another account. Start again from the site that sent you."
+            ),
         )
     return None
 
@@ -120,14 +125,16 @@ def verify(request: HttpRequest) -> HttpResponse:
     inquiry_id = params.get("inquiry-id", "")
     redirect_uri = params.get("redirect-uri", "")
     if not inquiry_id:
-        return _page(request, "message.html", 400, title="No inquiry", message="The link has no inquiry-id.")
+        return _page(
+            request, "message.html", 400, title=_("No inquiry"), message=_("The link has no inquiry-id.")
+        )
     if redirect_uri and not _redirect_allowed(request, redirect_uri):
         return _page(
             request,
             "message.html",
             400,
-            title="Redirect not allowed",
-            message="This redirect-uri is not allowed.",
+            title=_("Redirect not allowed"),
+            message=_("This redirect-uri is not allowed."),
         )
     if request.method == "POST":
         emitted: list[SimulatedEvent] = []
@@ -161,9 +168,11 @@ def verify(request: HttpRequest) -> HttpResponse:
                 request,
                 "message.html",
                 403,
-                title="Session expired",
-                message="This verification is in progress in another session. "
-                "Start again from the site that sent you.",
+                title=_("Session expired"),
+                message=_(
+                    "This verification is in progress in another session. "
+                    "Start again from the site that sent you."
+                ),
             )
     name_first = inquiry.fields.get("name-first") or DEFAULT_NAME[0]
     name_last = inquiry.fields.get("name-last") or DEFAULT_NAME[1]
@@ -189,7 +198,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return _page(request, "message.html", 404, title="Inquiry not found", message="No such inquiry.")
+    return _page(request, "message.html", 404, title=_("Inquiry not found"), message=_("No such inquiry."))
 
 
 def _closed(request: HttpRequest, inquiry: SimulatedInquiry, redirect_uri: str) -> HttpResponse:
@@ -197,11 +206,11 @@ def _closed(request: HttpRequest, inquiry: SimulatedInquiry, redirect_uri: str) 
         title, message = "Verification deleted", "This verification's personal data has been deleted."
     elif inquiry.status == InquiryStatus.EXPIRED:
         title, message = (
-            "Verification expired",
-            "This verification has expired. Start again from the site that sent you.",
+            _("Verification expired"),
+            _("This verification has expired. Start again from the site that sent you."),
         )
     else:
-        title, message = "Verification finished", "This verification has already been submitted."
+        title, message = _("Verification finished"), _("This verification has already been submitted.")
     return _page(
         request,
         "message.html",
@@ -229,13 +238,13 @@ def _finish(
         return _closed(request, inquiry, redirect_uri)
     if not _valid_session(inquiry, token):
         return _page(
-            request, "message.html", 403, title="Session expired", message="This session is not valid."
+            request, "message.html", 403, title=_("Session expired"), message=_("This session is not valid.")
         )
     try:
         choice = flow.Choice(request.POST.get("choice", ""))
     except ValueError:
         return _page(
-            request, "message.html", 400, title="Unknown choice", message="Choose one of the buttons."
+            request, "message.html", 400, title=_("Unknown choice"), message=_("Choose one of the buttons.")
         )
     name_first = request.POST.get("name-first", "").strip()
     name_last = request.POST.get("name-last", "").strip()
@@ -252,7 +261,7 @@ def _finish(
             name_first=name_first,
             name_last=name_last,
             choices=CHOICES,
-            error="The first and last names are required.",
+            error=_("The first and last names are required."),
         )
     full_name_length = len(f"{name_first} {name_last}")
     if choice != flow.Choice.ABANDON and full_name_length > NAME_MAX_LENGTH:
@@ -266,12 +275,19 @@ def _finish(
             name_first=name_first,
             name_last=name_last,
             choices=CHOICES,
-            error=f"The name is {full_name_length} characters long (first and last name together); the "
-            f"site that sent you keeps at most {NAME_MAX_LENGTH}, and it is never cut. Shorten it.",
+            error=_(
+                "The name is {length} characters long (first and last name together); the site that sent you "
+                "keeps at most {limit}, and it is never cut. Shorten it."
+            ).format(length=full_name_length, limit=NAME_MAX_LENGTH),
         )
     emitted.extend(flow.finish(inquiry, choice, name_first=name_first, name_last=name_last))
     if not redirect_uri:
-        return _page(request, "message.html", title="Done", message=f"The inquiry is now {inquiry.status}.")
+        return _page(
+            request,
+            "message.html",
+            title=_("Done"),
+            message=_("The inquiry is now {status}.").format(status=inquiry.status),
+        )
     return HttpResponseRedirect(_redirect_target(inquiry, redirect_uri))
 
 
@@ -309,9 +325,11 @@ def control_action(request: HttpRequest) -> HttpResponse:
             request,
             "message.html",
             405,
-            title="Use the overview's buttons",
-            message="The control actions are sent by the buttons of the simulator's overview (POST), "
-            "not opened as a page.",
+            title=_("Use the overview's buttons"),
+            message=_(
+                "The control actions are sent by the buttons of the simulator's overview (POST), "
+                "not opened as a page."
+            ),
             continue_url=reverse("idv_persona_simulator:index"),
         )
         response["Allow"] = "POST"
@@ -329,7 +347,9 @@ def control_action(request: HttpRequest) -> HttpResponse:
         elif action == "outage_off":
             control.set_api_outage(None)
         else:
-            return _page(request, "message.html", 400, title="Unknown action", message="No such action.")
+            return _page(
+                request, "message.html", 400, title=_("Unknown action"), message=_("No such action.")
+            )
     except (WebhookURLRefused, ValueError) as exc:
-        return _page(request, "message.html", 400, title="Refused", message=str(exc))
+        return _page(request, "message.html", 400, title=_("Refused"), message=str(exc))
     return redirect(reverse("idv_persona_simulator:index"))

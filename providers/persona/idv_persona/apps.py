@@ -7,6 +7,7 @@ and read by the core.
 """
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdvPersonaConfig(AppConfig):
@@ -14,7 +15,7 @@ class IdvPersonaConfig(AppConfig):
 
     name = "idv_persona"
     label = "idv_persona"
-    verbose_name = "Identity verification: persona"
+    verbose_name = _("Identity verification: persona")
     default_auto_field = "django.db.models.BigAutoField"
 
     # A plugin app for its models, admin, templates and command only (the LMS installs an app only when it

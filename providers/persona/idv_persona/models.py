@@ -10,6 +10,7 @@ integer, not a foreign key: providers never touch the core's models).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 #: Persona's ids (``inq_...``, ``evt_...``) are short; 255 matches the core's external_id column.
 PERSONA_ID_MAX_LENGTH = 255
@@ -29,19 +30,21 @@ class PersonaInquiry(models.Model):
     """
 
     inquiry_id = models.CharField(max_length=PERSONA_ID_MAX_LENGTH, unique=True)
-    attempt_id = models.BigIntegerField(unique=True, help_text="The idv_core verification attempt's id.")
+    attempt_id = models.BigIntegerField(unique=True, help_text=_("The idv_core verification attempt's id."))
     status = models.CharField(
-        max_length=32, blank=True, default="", help_text="The newest Persona inquiry status applied."
+        max_length=32, blank=True, default="", help_text=_("The newest Persona inquiry status applied.")
     )
     last_event_at = models.DateTimeField(
-        null=True, blank=True, help_text="When Persona reported that status (event created-at, or sync time)."
+        null=True,
+        blank=True,
+        help_text=_("When Persona reported that status (event created-at, or sync time)."),
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Persona inquiry"
-        verbose_name_plural = "Persona inquiries"
+        verbose_name = _("Persona inquiry")
+        verbose_name_plural = _("Persona inquiries")
         indexes = [models.Index(fields=["status", "modified"], name="idv_persona_inq_status_mod")]
 
     def __str__(self) -> str:
@@ -67,13 +70,13 @@ class PersonaWebhookEvent(models.Model):
 
     event_id = models.CharField(max_length=PERSONA_ID_MAX_LENGTH, unique=True)
     inquiry_id = models.CharField(max_length=PERSONA_ID_MAX_LENGTH, db_index=True)
-    name = models.CharField(max_length=64, help_text="The event's name, e.g. inquiry.approved.")
+    name = models.CharField(max_length=64, help_text=_("The event's name, e.g. inquiry.approved."))
     event_created_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.APPLIED)
     received = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "Persona webhook event"
+        verbose_name = _("Persona webhook event")
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.name} ({self.outcome})"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
 
 from idv_core.data import HealthFigure
 from idv_core.providers import IDVProvider
@@ -48,7 +49,7 @@ class PersonaProvider(IDVProvider):
     """Identity verification through Persona's hosted flow, decided by Persona's signed webhooks."""
 
     name = "Persona"
-    description = (
+    description = _(
         "Verify with Persona, our identity-verification partner: take a photo of an identity document "
         "and a selfie. It usually takes a few minutes."
     )

@@ -1,6 +1,7 @@
 """idv_sso as a Django app and an Open edX plugin app (``lms.djangoapp`` entry point)."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdvSsoConfig(AppConfig):
@@ -8,7 +9,7 @@ class IdvSsoConfig(AppConfig):
 
     name = "idv_sso"
     label = "idv_sso"
-    verbose_name = "Identity verification: sso"
+    verbose_name = _("Identity verification: sso")
     default_auto_field = "django.db.models.BigAutoField"
 
     # A plugin app for its model, admin, templates and commands: its page and settings are the provider's

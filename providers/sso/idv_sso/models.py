@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from idv_sso.trusted_backends import BACKEND_MAX_LENGTH, IDP_MAX_LENGTH
 
@@ -36,22 +37,22 @@ class SSOVerification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idv_sso_verifications"
     )
     attempt_id = models.PositiveBigIntegerField(
-        unique=True, help_text="The idv_core verification attempt this sign-in approved."
+        unique=True, help_text=_("The idv_core verification attempt this sign-in approved.")
     )
-    external_id = models.CharField(max_length=64, unique=True, help_text="The attempt's external id.")
-    backend = models.CharField(max_length=BACKEND_MAX_LENGTH, help_text="The python-social-auth backend.")
+    external_id = models.CharField(max_length=64, unique=True, help_text=_("The attempt's external id."))
+    backend = models.CharField(max_length=BACKEND_MAX_LENGTH, help_text=_("The python-social-auth backend."))
     idp = models.CharField(
         max_length=IDP_MAX_LENGTH,
         blank=True,
         default="",
-        help_text="The identity provider's slug, for a key '<backend>:<idp>' (SAML); empty otherwise.",
+        help_text=_("The identity provider's slug, for a key '<backend>:<idp>' (SAML); empty otherwise."),
     )
-    uid = models.CharField(max_length=255, help_text="The learner's id at the identity provider.")
+    uid = models.CharField(max_length=255, help_text=_("The learner's id at the identity provider."))
     source = models.CharField(max_length=16, choices=SOURCES, default=SOURCE_SIGN_IN)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "SSO verification"
+        verbose_name = _("SSO verification")
         indexes = [
             # The pipeline step's one lookup: this learner's latest verification through this sign-in.
             models.Index(fields=["user", "backend", "idp", "uid"], name="idv_sso_user_signin"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import re_path
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from idv_core.providers import IDVProvider
 from idv_sso import views
@@ -41,8 +42,8 @@ class SSOProvider(IDVProvider):
     start page only lists the trusted sign-in options.
     """
 
-    name = "Your institution's sign-in"
-    description = (
+    name = _("Your institution's sign-in")
+    description = _(
         "Sign in through your university's or organization's login: the name it has on record for you "
         "is verified."
     )
