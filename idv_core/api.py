@@ -32,7 +32,7 @@ from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events, outbox, platform_mirror, platform_reads
+from idv_core import events, outbox, platform_mirror, platform_reads, read_cache, read_sql
 from idv_core.conf import idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -479,6 +479,7 @@ def retire_user_verification_names(user: UserOrId) -> int:
             ).update(name="")
         for provider in get_installed_providers().values():
             provider.retire_user(user_id)
+        read_cache.forget(user_id)
     log.info("Retired the verified names of %s verification attempt(s) of user %s.", count, user_id)
     return count
 
@@ -619,12 +620,6 @@ def iter_provider_verification_attempts(
         page = attempts.filter(Q(modified__gt=last.modified) | Q(modified=last.modified, pk__gt=last.pk))
 
 
-def _active_approval_q(now: datetime) -> Q:
-    return Q(status=VerificationAttemptStatus.APPROVED.value) & (
-        Q(expiration_datetime__isnull=True) | Q(expiration_datetime__gt=now)
-    )
-
-
 def is_user_verified(user: UserOrId) -> bool:
     """
     Return whether ``user`` (a user or a user id) has an approved attempt that has not expired.
@@ -633,12 +628,19 @@ def is_user_verified(user: UserOrId) -> bool:
     verified when the platform's ``IDVerificationService.user_is_verified`` says so (a photo, SSO or manual
     verification of the platform). One query when our table answers yes.
     """
-    if VerificationAttempt.objects.filter(
-        _active_approval_q(timezone.now()), user_id=_user_id(user)
-    ).exists():
-        return True
-    service = platform_reads.get_service()
-    return service is not None and platform_reads.user_is_verified(service, user)
+    user_id = _user_id(user)
+    # Within a request, an answer already given about this user (idv_core.read_cache).
+    status = read_cache.get(_STATUS, user_id)
+    if status is not read_cache.MISSING:
+        return status.is_verified
+    verified = read_cache.get(_VERIFIED, user_id)
+    if verified is read_cache.MISSING:
+        verified = read_sql.user_has_current_approval(user_id, timezone.now())
+        if not verified:
+            service = platform_reads.get_service()
+            verified = service is not None and platform_reads.user_is_verified(service, user)
+        read_cache.remember(_VERIFIED, user_id, verified)
+    return verified
 
 
 def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
@@ -654,11 +656,8 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     now = timezone.now()
     verified: set[int] = set()
     for start in range(0, len(unique_ids), VERIFIED_USER_IDS_CHUNK_SIZE):
-        chunk = unique_ids[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
-        verified.update(
-            VerificationAttempt.objects.filter(_active_approval_q(now), user_id__in=chunk)
-            .values_list("user_id", flat=True)
-            .distinct()
+        verified |= read_sql.verified_user_ids_among(
+            unique_ids[start : start + VERIFIED_USER_IDS_CHUNK_SIZE], now
         )
     service = platform_reads.get_service()
     if service is None:
@@ -668,13 +667,7 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
         chunk = rest[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
         # Users with a mirrored approval that no longer counts for us (it expired): the platform's bulk
         # read, which ignores expiration dates, may count it (platform_reads.verified_user_ids checks them).
-        mirrored = set(
-            VerificationAttempt.objects.filter(
-                user_id__in=chunk,
-                status=VerificationAttemptStatus.APPROVED.value,
-                platform_attempt_id__isnull=False,
-            ).values_list("user_id", flat=True)
-        )
+        mirrored = read_sql.mirrored_approved_user_ids_among(chunk)
         verified |= platform_reads.verified_user_ids(service, chunk, mirrored)
     return verified
 
@@ -696,7 +689,22 @@ def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
     the platform counts as verified is ``approved`` until the platform's expiration, with ``attempt_id``
     None (the verification is not one of our attempts).
     """
-    status = _own_verification_status(user)
+    user_id = _user_id(user)
+    cached = read_cache.get(_STATUS, user_id)
+    if cached is not read_cache.MISSING:
+        return cached
+    status = _verification_status(user, user_id)
+    read_cache.remember(_STATUS, user_id, status)
+    return status
+
+
+# The kinds of answers idv_core.read_cache remembers within a request.
+_STATUS: Final = "status"
+_VERIFIED: Final = "verified"
+
+
+def _verification_status(user: UserOrId, user_id: int) -> UserVerificationStatus:
+    status = _own_verification_status(user_id)
     if status.is_verified:
         return status
     service = platform_reads.get_service()
@@ -713,16 +721,11 @@ def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
     )
 
 
-def _own_verification_status(user: UserOrId) -> UserVerificationStatus:
+def _own_verification_status(user_id: int) -> UserVerificationStatus:
     now = timezone.now()
     best_approval: tuple[int, datetime | None] | None = None
     newest_visible: tuple[int, str, datetime | None] | None = None
-    rows = (
-        VerificationAttempt.objects.filter(user_id=_user_id(user))
-        .order_by("-pk")
-        .values_list("pk", "status", "expiration_datetime", "hide_status_from_user")
-    )
-    for attempt_id, status, expiration, hidden in rows:
+    for attempt_id, status, expiration, hidden in read_sql.user_attempt_rows(user_id):
         if status == VerificationAttemptStatus.APPROVED and (expiration is None or expiration > now):
             lasts_longer = (
                 best_approval is not None

@@ -53,5 +53,10 @@ class IdvCoreConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        """Register idv_core's system checks."""
-        from idv_core import checks  # noqa: F401 -- registers the checks on import
+        """Register idv_core's system checks; scope the read path's request cache to requests."""
+        from idv_core import (
+            checks,  # noqa: F401 -- registers the checks on import
+            read_cache,
+        )
+
+        read_cache.connect_receivers()

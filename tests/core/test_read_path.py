@@ -1,0 +1,209 @@
+"""
+The read path's SQL (idv_core.read_sql) answers exactly what the ORM answers.
+
+The ORM versions below are the read functions as they were written with querysets; random populations
+(every status, expirations None / past / the very moment of the read / future, hidden attempts, several
+attempts per user) are read both ways at the same instant. The default suite runs this on SQLite,
+``make test-integration`` on MariaDB and ``make test-postgres`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from idv_core import api, read_sql
+from idv_core.data import UserVerificationStatus
+from idv_core.models import VerificationAttempt
+from idv_core.statuses import UserVerificationState, VerificationAttemptStatus
+
+AGREE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+USERS = 4
+
+
+# --- the ORM versions -----------------------------------------------------------------------------------
+
+
+def _current_approval(now: datetime) -> Q:
+    return Q(status="approved") & (Q(expiration_datetime__isnull=True) | Q(expiration_datetime__gt=now))
+
+
+def orm_is_user_verified(user_id: int, now: datetime) -> bool:
+    return VerificationAttempt.objects.filter(_current_approval(now), user_id=user_id).exists()
+
+
+def orm_verified_user_ids(user_ids: list[int], now: datetime) -> set[int]:
+    return set(
+        VerificationAttempt.objects.filter(_current_approval(now), user_id__in=user_ids)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def orm_status(user_id: int, now: datetime) -> UserVerificationStatus:
+    rows = list(
+        VerificationAttempt.objects.filter(user_id=user_id)
+        .order_by("-pk")
+        .values_list("pk", "status", "expiration_datetime", "hide_status_from_user")
+    )
+    current = [row for row in rows if row[1] == "approved" and (row[2] is None or row[2] > now)]
+    if current:
+        # The approval that lasts longest (None: forever); the newest of equals.
+        pk, _status, expiration, _hidden = max(
+            current, key=lambda row: (row[2] is None, row[2] or now, -rows.index(row))
+        )
+        return UserVerificationStatus(UserVerificationState.APPROVED, True, expiration, pk)
+    visible = [row for row in rows if not row[3]]
+    if not visible:
+        return UserVerificationStatus(UserVerificationState.NONE, False, None, None)
+    pk, status, expiration, _hidden = visible[0]
+    state = UserVerificationState.EXPIRED if status == "approved" else UserVerificationState(status)
+    return UserVerificationStatus(state, False, expiration, pk)
+
+
+# --- random populations ---------------------------------------------------------------------------------
+
+# The instant of the reads: a whole second (SQLite compares text) or not.
+instants = st.sampled_from(
+    [datetime(2031, 5, 17, 12, 0, 0, tzinfo=UTC), datetime(2031, 5, 17, 12, 0, 0, 500_001, tzinfo=UTC)]
+)
+# Expirations relative to the instant: none, long past, a microsecond either side, the very instant, future.
+offsets = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            timedelta(days=-400),
+            timedelta(microseconds=-1),
+            timedelta(0),
+            timedelta(microseconds=1),
+            timedelta(seconds=1),
+            timedelta(days=365),
+        ]
+    ),
+    st.timedeltas(min_value=timedelta(days=-30), max_value=timedelta(days=30)),
+)
+attempts = st.tuples(st.sampled_from(VerificationAttemptStatus.values()), offsets, st.booleans())
+populations = st.lists(st.lists(attempts, max_size=5), min_size=USERS, max_size=USERS)
+
+
+@pytest.fixture
+def learners(make_user):
+    return [make_user().pk for _ in range(USERS)]
+
+
+def _load(user_ids: list[int], population, now: datetime) -> None:
+    VerificationAttempt.objects.all().delete()
+    VerificationAttempt.objects.bulk_create(
+        VerificationAttempt(
+            user_id=user_id,
+            name="N",
+            status=status,
+            expiration_datetime=None if offset is None else now + offset,
+            hide_status_from_user=hidden,
+        )
+        for user_id, user_attempts in zip(user_ids, population, strict=True)
+        for status, offset, hidden in user_attempts
+    )
+
+
+# The boundaries, always tried: an approval expiring at the very instant of the read (not current), a
+# microsecond later (current), never; hidden approvals; an older longer approval behind newer attempts.
+BOUNDARIES = [
+    [("approved", timedelta(0), False)],
+    [("approved", timedelta(microseconds=1), True), ("denied", None, False)],
+    [("approved", None, True), ("approved", None, False), ("pending", None, True)],
+    [
+        ("approved", timedelta(days=9), False),
+        ("approved", timedelta(days=-1), False),
+        ("created", None, False),
+    ],
+]
+
+
+@pytest.mark.django_db
+@AGREE
+@given(population=populations, now=instants)
+@example(population=BOUNDARIES, now=datetime(2031, 5, 17, 12, 0, 0, tzinfo=UTC))
+@example(population=BOUNDARIES, now=datetime(2031, 5, 17, 12, 0, 0, 500_001, tzinfo=UTC))
+def test_the_read_functions_answer_as_the_orm(learners, population, now, monkeypatch):
+    _load(learners, population, now)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    unknown = max(learners) + 1000
+
+    for user_id in [*learners, unknown]:
+        assert api.is_user_verified(user_id) is orm_is_user_verified(user_id, now)
+        assert api.get_user_verification_status(user_id) == orm_status(user_id, now)
+    assert api.get_verified_user_ids([*learners, unknown]) == orm_verified_user_ids([*learners, unknown], now)
+
+
+@pytest.mark.django_db
+@AGREE
+@given(population=populations, now=instants)
+def test_the_sql_reads_convert_values_as_the_orm(learners, population, now):
+    _load(learners, population, now)
+    for user_id in learners:
+        expected = list(
+            VerificationAttempt.objects.filter(user_id=user_id)
+            .order_by("-pk")
+            .values_list("pk", "status", "expiration_datetime", "hide_status_from_user")
+        )
+        rows = read_sql.user_attempt_rows(user_id)
+        assert rows == expected
+        # Aware datetimes and real booleans, as the ORM gives them (SQLite stores text and 0/1).
+        assert all(isinstance(hidden, bool) for *_rest, hidden in rows)
+        assert all(expiration is None or timezone.is_aware(expiration) for _pk, _s, expiration, _h in rows)
+    mirrored = read_sql.mirrored_approved_user_ids_among(learners)
+    assert mirrored == set()
+
+
+def test_the_statements_name_the_models_table_and_columns():
+    statements = read_sql._statements(connection.vendor, connection.alias)
+    quote = connection.ops.quote_name
+    meta = VerificationAttempt._meta
+    for statement in (statements.is_verified, statements.verified_among):
+        assert f"FROM {quote(meta.db_table)} " in statement
+        assert quote(meta.get_field("expiration_datetime").column) in statement
+        assert quote(meta.get_field("user").column) in statement
+    assert quote(meta.get_field("hide_status_from_user").column) in statements.attempts_of_user
+    assert quote(meta.get_field("platform_attempt_id").column) in statements.mirrored_approved_among
+    # Built once: the same object for every later read on this vendor.
+    assert read_sql._statements(connection.vendor, connection.alias) is statements
+
+
+@pytest.mark.django_db
+def test_mirrored_approvals_are_found_expired_or_not(make_user):
+    mirrored, expired_mirrored, unmirrored = make_user().pk, make_user().pk, make_user().pk
+    past = timezone.now() - timedelta(days=1)
+    VerificationAttempt.objects.bulk_create(
+        [
+            VerificationAttempt(user_id=mirrored, name="N", status="approved", platform_attempt_id=1),
+            VerificationAttempt(
+                user_id=expired_mirrored,
+                name="N",
+                status="approved",
+                platform_attempt_id=2,
+                expiration_datetime=past,
+            ),
+            VerificationAttempt(user_id=unmirrored, name="N", status="approved"),
+            VerificationAttempt(user_id=unmirrored, name="N", status="denied", platform_attempt_id=3),
+        ]
+    )
+    found = read_sql.mirrored_approved_user_ids_among([mirrored, expired_mirrored, unmirrored])
+    assert found == {mirrored, expired_mirrored}
+
+
+@pytest.mark.django_db
+def test_a_bulk_read_of_more_ids_than_a_chunk_reads_every_chunk(make_user, django_assert_num_queries):
+    verified = make_user().pk
+    VerificationAttempt.objects.create(user_id=verified, name="N", status="approved")
+    ids = [verified, *range(10**9, 10**9 + api.VERIFIED_USER_IDS_CHUNK_SIZE)]
+    with django_assert_num_queries(2):
+        assert api.get_verified_user_ids(ids) == {verified}
+    assert read_sql.verified_user_ids_among([], timezone.now()) == set()
+    assert read_sql.mirrored_approved_user_ids_among([]) == set()
