@@ -92,7 +92,7 @@ def main() -> int:
 
     prefix = "bench-persona-"
     User = get_user_model()
-    if options.mysql:  # a clean slate in the shared test database
+    if options.mysql:  # a clean slate in the benchmark's database
         from idv_core.models import VerificationAttempt
         from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
 

@@ -652,7 +652,7 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     (``IDV_INCLUDE_PLATFORM_VERIFICATIONS``), the ids our table does not count are asked of the platform's
     ``IDVerificationService.get_verified_user_ids``, in chunks of the same size.
     """
-    unique_ids = sorted({_user_id(user_id) for user_id in user_ids})
+    unique_ids = _unique_user_ids(user_ids)
     now = timezone.now()
     verified: set[int] = set()
     for start in range(0, len(unique_ids), VERIFIED_USER_IDS_CHUNK_SIZE):
@@ -670,6 +670,18 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
         mirrored = read_sql.mirrored_approved_user_ids_among(chunk)
         verified |= platform_reads.verified_user_ids(service, chunk, mirrored)
     return verified
+
+
+def _unique_user_ids(user_ids: Iterable[UserOrId]) -> list[int]:
+    values = list(user_ids)
+    # The common case, plain ids, checked in one pass at C speed; anything else one by one (the errors).
+    try:
+        unique = set(values)
+    except TypeError:
+        unique = None
+    if unique is None or set(map(type, unique)) != {int}:
+        unique = {_user_id(value) for value in values}
+    return sorted(unique)
 
 
 def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from django.db.models.expressions import Col
@@ -109,8 +109,10 @@ def _in_list(length: int) -> str:
 
 
 def _connection() -> tuple[BaseDatabaseWrapper, _Statements]:
-    connection = connections[router.db_for_read(VerificationAttempt)]
-    return connection, _statements(connection.vendor, connection.alias)
+    # Without database routers (the LMS has none for this model) the ORM reads from the default database.
+    alias = router.db_for_read(VerificationAttempt) if router.routers else DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    return connection, _statements(connection.vendor, alias)
 
 
 def user_has_current_approval(user_id: int, now: datetime) -> bool:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from idv_core import api, read_sql
 from idv_core.data import UserVerificationStatus
+from idv_core.exceptions import VerificationAttemptInvalidField
 from idv_core.models import VerificationAttempt
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus
 
@@ -207,3 +208,10 @@ def test_a_bulk_read_of_more_ids_than_a_chunk_reads_every_chunk(make_user, djang
         assert api.get_verified_user_ids(ids) == {verified}
     assert read_sql.verified_user_ids_among([], timezone.now()) == set()
     assert read_sql.mirrored_approved_user_ids_among([]) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", [[True], [1, False], [[1]], [1, "2"], [1.0]])
+def test_the_bulk_read_refuses_what_is_not_a_user_id(bad):
+    with pytest.raises(VerificationAttemptInvalidField):
+        api.get_verified_user_ids(bad)
