@@ -16,7 +16,6 @@ memory), and the request cache's second read. ``--mysql``: the local MariaDB (da
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tracemalloc
@@ -394,15 +393,7 @@ def main() -> int:
     )
     table.print()
     if options.out:
-        with open(options.out, "w") as out:
-            json.dump(
-                {
-                    "database": table.database,
-                    "figures": [vars(f) for f in table.figures],
-                    "notes": table.notes,
-                },
-                out,
-            )
+        table.save(options.out)
     return 0
 
 

@@ -60,6 +60,14 @@ def at_least(
     return Figure(name, ours, limit, unit, limit_label, f">= {bound:g}x", ratio, ratio >= bound, note)
 
 
+def rate_at_least(
+    name: str, ours: float, limit: float, unit: str, limit_label: str, bound: float, note: str = ""
+) -> Figure:
+    """A rate (higher is better) whose ratio ``ours / limit`` must be at least ``bound``."""
+    ratio = ours / limit if limit else float("inf")
+    return Figure(name, ours, limit, unit, limit_label, f">= {bound:g}x", ratio, ratio >= bound, note)
+
+
 def reported(name: str, ours: float, limit: float, unit: str, limit_label: str, note: str = "") -> Figure:
     """A figure reported beside its reference, with no target."""
     ratio = ours / limit if limit else float("nan")
@@ -89,6 +97,25 @@ class Table:
                 print(f"    {figure.note}")
         for note in self.notes:
             print(f"  {note}")
+
+    def save(self, path: str) -> None:
+        """Write the table as JSON, for the run that collects the tables (bench.suite)."""
+        with open(path, "w") as out:
+            json.dump(
+                {
+                    "database": self.database,
+                    "figures": [asdict(f) for f in self.figures],
+                    "notes": self.notes,
+                },
+                out,
+            )
+
+    @classmethod
+    def load(cls, path: str) -> Table:
+        """A table written by :meth:`save`."""
+        with open(path) as source:
+            data = json.load(source)
+        return cls(data["database"], [Figure(**figure) for figure in data["figures"]], data["notes"])
 
 
 def _number(value: float) -> str:
