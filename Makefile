@@ -1,8 +1,8 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
-        test-generated \
-        bench quality lint format docs upgrade clean pii-report
+        test-generated test-postgres \
+        bench bench-quick quality lint format docs upgrade clean pii-report
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -107,16 +107,28 @@ assert response.status_code == 200 and b"Start verification with" in response.co
 print("the demo serves /idv/$(GEN_ID)/start:", response.status_code)
 endef
 
-test-integration: $(ISTAMP) test-plugins ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
+# The read path's own SQL (idv_core.read_sql) against the ORM, and its query counts, on PostgreSQL too.
+READ_PATH_TESTS := tests/core/test_read_path.py tests/core/test_read_cache.py tests/core/test_query_counts.py \
+	tests/core/test_api_read.py
+
+test-integration: $(ISTAMP) test-plugins ## run every test on the real MariaDB, Redis and Chromium; the read path on PostgreSQL
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_lms_integration --no-cov tests/lms
+	$(BIN)/pytest --ds=tests.settings_postgres --no-cov $(READ_PATH_TESTS)
 
-bench: $(STAMP) ## run the benchmarks: core API, CSV import, Persona webhooks, outbox cost, relay (local Redis)
+test-postgres: $(ISTAMP) test-plugins ## run the default test suite on PostgreSQL (127.0.0.1:5432, database test)
+	$(BIN)/pytest --ds=tests.settings_postgres --no-cov tests
+
+bench: $(ISTAMP) ## the benchmark (SQLite and MariaDB tables, JSON in bench/results/), then the older benchmarks
+	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.manual_import
 	$(BIN)/python -m bench.persona_webhook
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.platform_mirror
+
+bench-quick: $(ISTAMP) ## the benchmark on small tables with few runs (under 2 minutes; CI runs it, figures not asserted)
+	$(BIN)/python -m bench.suite --quick
 
 demo-setup: $(STAMP)
 	$(BIN)/python demo/manage.py migrate --noinput -v 0
