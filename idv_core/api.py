@@ -733,12 +733,27 @@ def _verification_status(user: UserOrId, user_id: int) -> UserVerificationStatus
     )
 
 
+# What the newest visible attempt's status reads as, when the user has no current approval.
+_SHOWN_STATE: Final = {
+    **{
+        status.value: UserVerificationState(status.value)
+        for status in VerificationAttemptStatus
+        if status.value != "approved"
+    },
+    VerificationAttemptStatus.APPROVED.value: UserVerificationState.EXPIRED,
+}
+_NO_STATUS: Final = UserVerificationStatus(
+    status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
+)
+
+
 def _own_verification_status(user_id: int) -> UserVerificationStatus:
     now = timezone.now()
+    approved = VerificationAttemptStatus.APPROVED.value
     best_approval: tuple[int, datetime | None] | None = None
     newest_visible: tuple[int, str, datetime | None] | None = None
     for attempt_id, status, expiration, hidden in read_sql.user_attempt_rows(user_id):
-        if status == VerificationAttemptStatus.APPROVED and (expiration is None or expiration > now):
+        if status == approved and (expiration is None or expiration > now):
             lasts_longer = (
                 best_approval is not None
                 and best_approval[1] is not None
@@ -757,17 +772,10 @@ def _own_verification_status(user_id: int) -> UserVerificationStatus:
             attempt_id=best_approval[0],
         )
     if newest_visible is None:
-        return UserVerificationStatus(
-            status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
-        )
+        return _NO_STATUS
     attempt_id, status, expiration = newest_visible
-    state = (
-        UserVerificationState.EXPIRED
-        if status == VerificationAttemptStatus.APPROVED
-        else UserVerificationState(status)
-    )
     return UserVerificationStatus(
-        status=state, is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id
+        status=_SHOWN_STATE[status], is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id
     )
 
 
