@@ -172,7 +172,7 @@ def machine() -> dict[str, object]:
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
-        "load_average_at_start": [round(value, 2) for value in load],
+        "load_average_at_end": [round(value, 2) for value in load],
     }
 
 

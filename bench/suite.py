@@ -12,6 +12,7 @@ SQLite and on the local MariaDB (database ``idv_bench``), ``bench.webhook_server
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ def main() -> int:
     tables: dict[str, Table] = {}
     failed: list[str] = []
     started = time.monotonic()
+    load_at_start = [round(value, 2) for value in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="idv-bench-") as scratch:
         for number, (database, module, flags) in enumerate(parts):
             out = Path(scratch) / f"{number}.json"
@@ -84,7 +86,12 @@ def main() -> int:
         for figure in table.figures
         if figure.passed is False
     ]
-    path = write_json("bench", mode, list(tables.values()), {"seconds": round(elapsed), "failed": failed})
+    path = write_json(
+        "bench",
+        mode,
+        list(tables.values()),
+        {"seconds": round(elapsed), "load_average_at_start": load_at_start, "failed": failed},
+    )
     print()
     print(f"{mode} run in {elapsed:.0f} s; {len(missed)} target(s) missed; figures written to {path}")
     for line in failed:
