@@ -3,6 +3,7 @@ Settings of the server ``python -m bench.webhook_server`` runs under gunicorn: t
 middleware, plugin wiring, URLs and its Persona settings, whose webhook secret the simulator signs with)
 on the local MariaDB, in the benchmark's own database, configured as an LMS runs: DEBUG off,
 ATOMIC_REQUESTS on, persistent database connections. The URLs add a no-op view (the server's ceiling).
+``IDV_BENCH_NO_RECEIVERS=1`` also installs bench.no_receivers: the IDV events are sent, nobody listens.
 """
 
 import os
@@ -24,3 +25,6 @@ DATABASES = {
         "CONN_MAX_AGE": 60,
     }
 }
+
+if os.environ.get("IDV_BENCH_NO_RECEIVERS") == "1":
+    INSTALLED_APPS = [*INSTALLED_APPS, "bench.no_receivers"]  # noqa: F405
