@@ -98,6 +98,25 @@ class Table:
         for note in self.notes:
             print(f"  {note}")
 
+    def markdown(self) -> str:
+        """The table in Markdown (for the README)."""
+        lines = [
+            f"**{self.database}**",
+            "",
+            "| figure | ours | limit / alternative | ratio | target | |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for figure in self.figures:
+            name = figure.name.strip() if not figure.name.startswith("  ") else f"… {figure.name.strip()}"
+            ours, limit = (
+                f"{_number(figure.ours)} {figure.unit}",
+                f"{figure.limit_label} {_number(figure.limit)}",
+            )
+            lines.append(
+                f"| {name} | {ours} | {limit} | {figure.ratio:.2f}x | {figure.target} | {figure.result} |"
+            )
+        return "\n".join(lines)
+
     def save(self, path: str) -> None:
         """Write the table as JSON, for the run that collects the tables (bench.suite)."""
         with open(path, "w") as out:

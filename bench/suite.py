@@ -94,6 +94,8 @@ def main() -> int:
         list(tables.values()),
         {"seconds": round(elapsed), "load_average_at_start": load_at_start, "failed": failed},
     )
+    # The same tables in Markdown, for the README's "Performance" section.
+    path.with_suffix(".md").write_text("\n\n".join(table.markdown() for table in tables.values()) + "\n")
     print()
     print(f"{mode} run in {elapsed:.0f} s; {len(missed)} target(s) missed; figures written to {path}")
     for line in failed:
