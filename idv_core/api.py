@@ -748,11 +748,13 @@ _NO_STATUS: Final = UserVerificationStatus(
 
 
 def _own_verification_status(user_id: int) -> UserVerificationStatus:
-    now = timezone.now()
     approved = VerificationAttemptStatus.APPROVED.value
+    now: datetime | None = None  # read once, when an approval with an expiration needs it
     best_approval: tuple[int, datetime | None] | None = None
     newest_visible: tuple[int, str, datetime | None] | None = None
     for attempt_id, status, expiration, hidden in read_sql.user_attempt_rows(user_id):
+        if status == approved and expiration is not None and now is None:
+            now = timezone.now()
         if status == approved and (expiration is None or expiration > now):
             lasts_longer = (
                 best_approval is not None
