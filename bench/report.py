@@ -94,7 +94,7 @@ class Table:
             ratio = f"{figure.ratio:6.2f}x"
             print(f"{figure.name:58} {ours:>10} {limit:>32} {ratio} {figure.target:>9} {figure.result:4}")
             if figure.note:
-                print(f"    {figure.note}")
+                print("    " + figure.note.replace("\n", "\n    "))
         for note in self.notes:
             print(f"  {note}")
 
@@ -174,6 +174,19 @@ def interleaved(calls: dict[str, Callable[[int], object]], runs: int) -> dict[st
     finally:
         gc.enable()
     return timings
+
+
+def profile_top(call: Callable[[int], object], runs: int, lines: int = 12) -> str:
+    """The top entries (own time) of pyinstrument's profile of ``runs`` calls, for a missed target."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0001)
+    profiler.start()
+    for run in range(runs):
+        call(run)
+    profiler.stop()
+    text = profiler.output_text(flat=True, time="percent_of_total").splitlines()
+    return "\n".join([line for line in text if "%" in line][:lines])
 
 
 def _version(distribution: str) -> str:
