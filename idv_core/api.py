@@ -495,10 +495,10 @@ def get_verification_attempt(attempt_id: int) -> VerificationAttemptRecord:
         VerificationAttemptNotFound: no attempt has this id.
     """
     attempt_id = _validate_attempt_id(attempt_id)
-    try:
-        return _to_record(VerificationAttempt.objects.get(pk=attempt_id))
-    except VerificationAttempt.DoesNotExist:
-        raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+    record = read_sql.attempt_by_id(attempt_id)
+    if record is None:
+        raise VerificationAttemptNotFound(attempt_id=attempt_id)
+    return record
 
 
 def get_verification_attempt_by_external_id(provider: str, external_id: str) -> VerificationAttemptRecord:
@@ -515,10 +515,10 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
         raise VerificationAttemptInvalidField(
             "external_id must not be blank: blank means the attempt has none."
         )
-    try:
-        return _to_record(VerificationAttempt.objects.get(provider=provider, external_id=external_id))
-    except VerificationAttempt.DoesNotExist:
-        raise VerificationAttemptNotFound(provider=provider, external_id=external_id) from None
+    record = read_sql.attempt_by_external_id(provider, external_id)
+    if record is None:
+        raise VerificationAttemptNotFound(provider=provider, external_id=external_id)
+    return record
 
 
 def get_verification_attempt_by_platform_id(platform_attempt_id: int) -> VerificationAttemptRecord:

@@ -1,6 +1,7 @@
 """
 The read path's SQL: what ``idv_core.api``'s ``is_user_verified``, ``get_user_verification_status`` and
-``get_verified_user_ids`` ask of ``VerificationAttempt``'s table, run on a cursor.
+``get_verified_user_ids`` ask of ``VerificationAttempt``'s table, and the lookups of one attempt by id and by
+the provider's reference (every vendor callback makes them), run on a cursor.
 
 Building and compiling a queryset costs several times the indexed query itself, so the statements are
 built once per database vendor, from the model's own table and column names (they follow the
@@ -23,6 +24,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from django.db.models.expressions import Col
 
+from idv_core.data import VerificationAttemptRecord
 from idv_core.models import VerificationAttempt
 from idv_core.statuses import VerificationAttemptStatus
 
@@ -30,6 +32,21 @@ from idv_core.statuses import VerificationAttemptStatus
 AttemptRow = tuple[int, str, datetime | None, bool]
 
 _APPROVED = VerificationAttemptStatus.APPROVED.value
+# The range of the id column (a BigAutoField).
+_ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
+_RECORD_FIELDS = (
+    "id",
+    "user",
+    "name",
+    "status",
+    "provider",
+    "external_id",
+    "expiration_datetime",
+    "hide_status_from_user",
+    "created",
+    "modified",
+    "platform_attempt_id",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,10 @@ class _Statements:
     # The bulk statements end with an IN list whose length varies: see _in_list().
     verified_among: str
     mirrored_approved_among: str
+    # One whole attempt (the columns of _RECORD_FIELDS), by id and by (provider, external_id).
+    attempt_by_id: str
+    attempt_by_external_id: str
+    record_columns: tuple[_Column, ...]
 
 
 def _column(connection: BaseDatabaseWrapper, field: Field) -> _Column:
@@ -85,6 +106,8 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
 
     pk, user, status = connection.ops.quote_name(meta.pk.column), name("user"), name("status")
     expiration = _column(connection, meta.get_field("expiration_datetime"))
+    record_columns = tuple(_column(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
+    record = f"SELECT {', '.join(column.name for column in record_columns)} FROM {table} WHERE "  # noqa: S608
     # Identifiers only, quoted by the connection; every value is a parameter (hence the noqa: S608).
     current = f"{status} = %s AND ({expiration.name} IS NULL OR {expiration.name} > %s)"
     return _Statements(
@@ -100,6 +123,9 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
             f"SELECT DISTINCT {user} FROM {table} WHERE {status} = %s "  # noqa: S608
             f"AND {name('platform_attempt_id')} IS NOT NULL AND {user} IN "
         ),
+        attempt_by_id=f"{record}{pk} = %s",
+        attempt_by_external_id=f"{record}{name('provider')} = %s AND {name('external_id')} = %s",
+        record_columns=record_columns,
     )
 
 
@@ -158,3 +184,44 @@ def mirrored_approved_user_ids_among(user_ids: Sequence[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(statements.mirrored_approved_among + _in_list(len(user_ids)), (_APPROVED, *user_ids))
         return {row[0] for row in cursor.fetchall()}
+
+
+def _record(sql: str, params: tuple[Any, ...]) -> VerificationAttemptRecord | None:
+    connection, statements = _connection()
+    with connection.cursor() as cursor:
+        cursor.execute(getattr(statements, sql), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [
+        column.convert(value, connection)
+        for column, value in zip(statements.record_columns, row, strict=True)
+    ]
+    pk, user_id, name, status, provider, external_id, expiration, hidden, created, modified, platform_id = (
+        values
+    )
+    return VerificationAttemptRecord(
+        id=pk,
+        user_id=user_id,
+        name=name,
+        status=VerificationAttemptStatus(status),
+        provider=provider,
+        external_id=external_id or "",
+        expiration_datetime=expiration,
+        hide_status_from_user=hidden,
+        created=created,
+        modified=modified,
+        platform_attempt_id=platform_id,
+    )
+
+
+def attempt_by_id(attempt_id: int) -> VerificationAttemptRecord | None:
+    """The attempt with id ``attempt_id``, or None."""
+    if not _ID_MIN <= attempt_id <= _ID_MAX:  # no such id (and SQLite cannot even bind it), as the ORM says
+        return None
+    return _record("attempt_by_id", (attempt_id,))
+
+
+def attempt_by_external_id(provider: str, external_id: str) -> VerificationAttemptRecord | None:
+    """The attempt ``provider`` knows by ``external_id``, or None."""
+    return _record("attempt_by_external_id", (provider, external_id))

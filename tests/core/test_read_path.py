@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from idv_core import api, read_sql
 from idv_core.data import UserVerificationStatus
-from idv_core.exceptions import VerificationAttemptInvalidField
+from idv_core.exceptions import VerificationAttemptInvalidField, VerificationAttemptNotFound
 from idv_core.models import VerificationAttempt
 from idv_core.statuses import UserVerificationState, VerificationAttemptStatus
 
@@ -215,3 +215,71 @@ def test_a_bulk_read_of_more_ids_than_a_chunk_reads_every_chunk(make_user, djang
 def test_the_bulk_read_refuses_what_is_not_a_user_id(bad):
     with pytest.raises(VerificationAttemptInvalidField):
         api.get_verified_user_ids(bad)
+
+
+# --- one attempt by id and by the provider's reference ---------------------------------------------------
+
+records = st.lists(
+    st.tuples(
+        st.sampled_from(VerificationAttemptStatus.values()),
+        offsets,
+        st.booleans(),
+        st.sampled_from(["", "persona", "Persona", "manual"]),
+        st.booleans(),  # with an external id
+        st.one_of(st.none(), st.integers(min_value=1, max_value=2**62)),  # platform_attempt_id
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=40),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.mark.django_db
+@AGREE
+@given(population=records, now=instants)
+def test_one_attempt_is_read_as_the_orm_reads_it(learners, population, now):
+    VerificationAttempt.objects.all().delete()
+    attempts = VerificationAttempt.objects.bulk_create(
+        VerificationAttempt(
+            user_id=learners[index % USERS],
+            name=name,
+            status=status,
+            expiration_datetime=None if offset is None else now + offset,
+            hide_status_from_user=hidden,
+            provider=provider,
+            external_id=f"ext-{index}" if with_reference else None,
+            platform_attempt_id=None if platform_id is None else platform_id + index,
+        )
+        for index, (status, offset, hidden, provider, with_reference, platform_id, name) in enumerate(
+            population
+        )
+    )
+    for attempt in VerificationAttempt.objects.all():
+        expected = api._to_record(attempt)
+        assert api.get_verification_attempt(attempt.pk) == expected
+        if attempt.external_id:
+            assert (
+                api.get_verification_attempt_by_external_id(attempt.provider, attempt.external_id) == expected
+            )
+            # Provider ids and references compare exactly (binary collation on MySQL/MariaDB).
+            with pytest.raises(VerificationAttemptNotFound):
+                api.get_verification_attempt_by_external_id(attempt.provider, attempt.external_id.upper())
+    assert len(attempts) == len(population)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attempt_id", [0, -1, 2**63 - 1, 2**63, -(2**63) - 1, 10**30])
+def test_an_attempt_id_that_no_attempt_has_is_not_found(attempt_id, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1), pytest.raises(VerificationAttemptNotFound):
+        api.get_verification_attempt(attempt_id)
+
+
+@pytest.mark.django_db
+def test_one_attempt_is_one_query(user, django_assert_num_queries):
+    attempt_id = api.create_verification_attempt(
+        user, "Ada", "created", provider="persona", external_id="inq_1"
+    )
+    with django_assert_num_queries(1):
+        assert api.get_verification_attempt(attempt_id).external_id == "inq_1"
+    with django_assert_num_queries(1):
+        assert api.get_verification_attempt_by_external_id("persona", "inq_1").id == attempt_id
