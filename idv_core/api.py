@@ -553,14 +553,12 @@ def get_verification_attempt_from_event(idv_attempt: VerificationAttemptData) ->
             own ``IDV_ATTEMPT_*`` events, or an attempt deleted with its user since).
     """
     attempt_id = _validate_attempt_id(idv_attempt.attempt_id)
-    candidates = VerificationAttempt.objects.filter(
-        Q(platform_attempt_id=attempt_id) | Q(pk=attempt_id, platform_attempt_id__isnull=True)
-    )
     # At most two rows: the one mirrored by that platform row, and an unmirrored one with that id.
+    candidates = read_sql.attempts_named_by_event(attempt_id)
     attempts = sorted(candidates, key=lambda attempt: attempt.platform_attempt_id is None)
     if not attempts:
         raise VerificationAttemptNotFound(attempt_id=attempt_id)
-    return _to_record(attempts[0])
+    return attempts[0]
 
 
 def get_verification_attempts(user: UserOrId) -> list[VerificationAttemptRecord]:

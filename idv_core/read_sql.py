@@ -81,6 +81,7 @@ class _Statements:
     # One whole attempt (the columns of _RECORD_FIELDS), by id and by (provider, external_id).
     attempt_by_id: str
     attempt_by_external_id: str
+    attempts_named_by_event: str
     record_columns: tuple[_Column, ...]
 
 
@@ -106,6 +107,7 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
 
     pk, user, status = connection.ops.quote_name(meta.pk.column), name("user"), name("status")
     expiration = _column(connection, meta.get_field("expiration_datetime"))
+    platform = name("platform_attempt_id")
     record_columns = tuple(_column(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
     record = f"SELECT {', '.join(column.name for column in record_columns)} FROM {table} WHERE "  # noqa: S608
     # Identifiers only, quoted by the connection; every value is a parameter (hence the noqa: S608).
@@ -121,10 +123,11 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
         verified_among=f"SELECT DISTINCT {user} FROM {table} WHERE {current} AND {user} IN ",  # noqa: S608
         mirrored_approved_among=(
             f"SELECT DISTINCT {user} FROM {table} WHERE {status} = %s "  # noqa: S608
-            f"AND {name('platform_attempt_id')} IS NOT NULL AND {user} IN "
+            f"AND {platform} IS NOT NULL AND {user} IN "
         ),
         attempt_by_id=f"{record}{pk} = %s",
         attempt_by_external_id=f"{record}{name('provider')} = %s AND {name('external_id')} = %s",
+        attempts_named_by_event=f"{record}{platform} = %s OR ({pk} = %s AND {platform} IS NULL)",
         record_columns=record_columns,
     )
 
@@ -186,17 +189,18 @@ def mirrored_approved_user_ids_among(user_ids: Sequence[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _record(sql: str, params: tuple[Any, ...]) -> VerificationAttemptRecord | None:
+def _records(sql: str, params: tuple[Any, ...]) -> list[VerificationAttemptRecord]:
     connection, statements = _connection()
     with connection.cursor() as cursor:
         cursor.execute(getattr(statements, sql), params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = [
-        column.convert(value, connection)
-        for column, value in zip(statements.record_columns, row, strict=True)
-    ]
+        rows = cursor.fetchall()
+    return [_to_record(row, statements.record_columns, connection) for row in rows]
+
+
+def _to_record(
+    row: tuple, columns: tuple[_Column, ...], connection: BaseDatabaseWrapper
+) -> VerificationAttemptRecord:
+    values = [column.convert(value, connection) for column, value in zip(columns, row, strict=True)]
     pk, user_id, name, status, provider, external_id, expiration, hidden, created, modified, platform_id = (
         values
     )
@@ -215,13 +219,25 @@ def _record(sql: str, params: tuple[Any, ...]) -> VerificationAttemptRecord | No
     )
 
 
+def _one(sql: str, params: tuple[Any, ...]) -> VerificationAttemptRecord | None:
+    found = _records(sql, params)
+    return found[0] if found else None
+
+
 def attempt_by_id(attempt_id: int) -> VerificationAttemptRecord | None:
     """The attempt with id ``attempt_id``, or None."""
     if not _ID_MIN <= attempt_id <= _ID_MAX:  # no such id (and SQLite cannot even bind it), as the ORM says
         return None
-    return _record("attempt_by_id", (attempt_id,))
+    return _one("attempt_by_id", (attempt_id,))
 
 
 def attempt_by_external_id(provider: str, external_id: str) -> VerificationAttemptRecord | None:
     """The attempt ``provider`` knows by ``external_id``, or None."""
-    return _record("attempt_by_external_id", (provider, external_id))
+    return _one("attempt_by_external_id", (provider, external_id))
+
+
+def attempts_named_by_event(attempt_id: int) -> list[VerificationAttemptRecord]:
+    """The attempt the platform's row ``attempt_id`` mirrors, and the unmirrored attempt with that id."""
+    if not _ID_MIN <= attempt_id <= _ID_MAX:
+        return []
+    return _records("attempts_named_by_event", (attempt_id, attempt_id))

@@ -10,6 +10,7 @@ attempts per user) are read both ways at the same instant. The default suite run
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -66,6 +67,14 @@ def orm_status(user_id: int, now: datetime) -> UserVerificationStatus:
     pk, status, expiration, _hidden = visible[0]
     state = UserVerificationState.EXPIRED if status == "approved" else UserVerificationState(status)
     return UserVerificationStatus(state, False, expiration, pk)
+
+
+def orm_attempt_from_event(attempt_id: int):
+    candidates = VerificationAttempt.objects.filter(
+        Q(platform_attempt_id=attempt_id) | Q(pk=attempt_id, platform_attempt_id__isnull=True)
+    )
+    attempts = sorted(candidates, key=lambda attempt: attempt.platform_attempt_id is None)
+    return api._to_record(attempts[0]) if attempts else None
 
 
 # --- random populations ---------------------------------------------------------------------------------
@@ -226,7 +235,8 @@ records = st.lists(
         st.booleans(),
         st.sampled_from(["", "persona", "Persona", "manual"]),
         st.booleans(),  # with an external id
-        st.one_of(st.none(), st.integers(min_value=1, max_value=2**62)),  # platform_attempt_id
+        # platform_attempt_id: small numbers, so that some equal another attempt's own id.
+        st.one_of(st.none(), st.integers(min_value=0, max_value=20)),
         st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=40),
     ),
     min_size=1,
@@ -248,7 +258,7 @@ def test_one_attempt_is_read_as_the_orm_reads_it(learners, population, now):
             hide_status_from_user=hidden,
             provider=provider,
             external_id=f"ext-{index}" if with_reference else None,
-            platform_attempt_id=None if platform_id is None else platform_id + index,
+            platform_attempt_id=None if platform_id is None else platform_id * 100 + index + 1,
         )
         for index, (status, offset, hidden, provider, with_reference, platform_id, name) in enumerate(
             population
@@ -265,6 +275,17 @@ def test_one_attempt_is_read_as_the_orm_reads_it(learners, population, now):
             with pytest.raises(VerificationAttemptNotFound):
                 api.get_verification_attempt_by_external_id(attempt.provider, attempt.external_id.upper())
     assert len(attempts) == len(population)
+    # An event names the platform's row inside the LMS, our own id outside it: the mirrored attempt wins.
+    named = {attempt.pk for attempt in attempts} | {
+        a.platform_attempt_id for a in attempts if a.platform_attempt_id
+    }
+    for attempt_id in named | {0, 10**6}:
+        expected = orm_attempt_from_event(attempt_id)
+        try:
+            found = api.get_verification_attempt_from_event(SimpleNamespace(attempt_id=attempt_id))
+        except VerificationAttemptNotFound:
+            found = None
+        assert found == expected
 
 
 @pytest.mark.django_db
@@ -283,3 +304,18 @@ def test_one_attempt_is_one_query(user, django_assert_num_queries):
         assert api.get_verification_attempt(attempt_id).external_id == "inq_1"
     with django_assert_num_queries(1):
         assert api.get_verification_attempt_by_external_id("persona", "inq_1").id == attempt_id
+
+
+@pytest.mark.django_db
+def test_an_event_naming_both_a_platform_row_and_our_id_means_the_mirrored_attempt(make_user):
+    unmirrored = VerificationAttempt.objects.create(user=make_user(), name="A", status="pending")
+    mirrored = VerificationAttempt.objects.create(
+        user=make_user(), name="B", status="pending", platform_attempt_id=unmirrored.pk
+    )
+    event = SimpleNamespace(attempt_id=unmirrored.pk)
+    assert api.get_verification_attempt_from_event(event).id == mirrored.pk
+    assert orm_attempt_from_event(unmirrored.pk).id == mirrored.pk
+    # A mirrored attempt's own id is not what its events carry: it names nothing, for the ORM too.
+    assert orm_attempt_from_event(mirrored.pk) is None
+    with pytest.raises(VerificationAttemptNotFound):
+        api.get_verification_attempt_from_event(SimpleNamespace(attempt_id=mirrored.pk))
