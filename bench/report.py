@@ -10,6 +10,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -148,9 +149,10 @@ def median_us(timings_ns: Sequence[int]) -> float:
 
 def interleaved(calls: dict[str, Callable[[int], object]], runs: int) -> dict[str, list[int]]:
     """
-    Time each call ``runs`` times, interleaved (one of each in turn, the order rotating), so that warm-up,
-    drift and the neighbours' load weigh on all of them alike. The garbage collector is off while timing,
-    as timeit does. Returns nanoseconds per call.
+    Time each call ``runs`` times, interleaved (one of each in turn, in a fresh random order each time, so
+    that each call comes first as often as the others: the first read of a row may find it out of the
+    database's cache), so that warm-up, drift and the neighbours' load weigh on all of them alike. The
+    garbage collector is off while timing, as timeit does. Returns nanoseconds per call.
     """
     names = list(calls)
     timings: dict[str, list[int]] = {name: [] for name in names}
@@ -160,9 +162,9 @@ def interleaved(calls: dict[str, Callable[[int], object]], runs: int) -> dict[st
     gc.collect()
     gc.disable()
     try:
+        order = random.Random(runs)
         for run in range(runs):
-            shift = run % len(names)
-            for name in names[shift:] + names[:shift]:
+            for name in order.sample(names, len(names)):
                 call = calls[name]
                 begin = clock()
                 call(run)
