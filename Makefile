@@ -1,8 +1,8 @@
 # openedx-idv: `make help` lists the targets. The two a newcomer needs: `make demo` and `make test`.
 .DEFAULT_GOAL := help
 .PHONY: help requirements requirements-integration demo demo-setup test test-plugins test-integration test-minimum \
-        test-generated test-tutor axe-core dist test-wheels \
-        bench quality lint format docs upgrade clean pii-report \
+        test-generated test-tutor axe-core dist test-wheels test-postgres \
+        bench bench-quick quality lint format docs upgrade clean pii-report \
         extract_translations dummy_translations compile_translations detect_changed_source_translations \
         build_dummy_translations validate_translations
 
@@ -207,16 +207,28 @@ test-wheels: dist ## install the built wheels in a fresh venv; the demo (a copy,
 	grep -q "idv-relay" build/wheels-tutor-root/env/local/docker-compose.yml
 	@echo "tutor-contrib-idv from its wheel: plugin enabled, settings and the idv-relay service rendered"
 
-test-integration: $(ISTAMP) test-plugins axe-core ## run every test, the integration suite too, on the real MariaDB, Redis and Chromium
+# The read path's own SQL (idv_core.read_sql) against the ORM, and its query counts, on PostgreSQL too.
+READ_PATH_TESTS := tests/core/test_read_path.py tests/core/test_read_cache.py tests/core/test_query_counts.py \
+	tests/core/test_api_read.py
+
+test-integration: $(ISTAMP) test-plugins axe-core ## run every test on the real MariaDB, Redis and Chromium; the read path on PostgreSQL
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_lms_integration --no-cov tests/lms
+	$(BIN)/pytest --ds=tests.settings_postgres --no-cov $(READ_PATH_TESTS)
 
-bench: $(STAMP) ## run the benchmarks: core API, CSV import, Persona webhooks, outbox cost, relay (local Redis)
+test-postgres: $(ISTAMP) test-plugins ## run the default test suite on PostgreSQL (127.0.0.1:5432, database test)
+	$(BIN)/pytest --ds=tests.settings_postgres --no-cov tests
+
+bench: $(ISTAMP) ## the benchmark (SQLite and MariaDB tables, JSON in bench/results/), then the older benchmarks
+	$(BIN)/python -m bench.suite
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.manual_import
 	$(BIN)/python -m bench.persona_webhook
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.platform_mirror
+
+bench-quick: $(ISTAMP) ## the benchmark on small tables with few runs (under 2 minutes; CI runs it, figures not asserted)
+	$(BIN)/python -m bench.suite --quick
 
 demo-setup: $(STAMP)
 	$(PYTHON) demo/demo_addr.py --check $(DEMO_ADDR)

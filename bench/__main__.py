@@ -37,7 +37,7 @@ def main() -> int:
     from idv_core import api
     from idv_core.models import VerificationAttempt
 
-    if options.mysql:  # a clean slate in the shared test database
+    if options.mysql:  # a clean slate in the benchmark's database
         VerificationAttempt.history.all().delete()
         VerificationAttempt.objects.all().delete()
         get_user_model().objects.filter(username__startswith="bench").delete()

@@ -29,6 +29,7 @@ def start_django(*, mysql: bool, configure: Callable[[ModuleType], None] | None 
     """
     if mysql:
         os.environ["IDV_BENCH_DB"] = "mysql"
+        create_mysql_database(os.environ.get("IDV_BENCH_MYSQL_DATABASE", "idv_bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
@@ -40,3 +41,21 @@ def start_django(*, mysql: bool, configure: Callable[[ModuleType], None] | None 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # Then the tables of the benchmark's own apps (bench.baseline), which have no migrations.
+    call_command("migrate", verbosity=0, run_syncdb=True)
+
+
+def create_mysql_database(name: str) -> None:
+    """Create the benchmark's MariaDB database ``name`` on 127.0.0.1:3306 when it does not exist."""
+    import MySQLdb
+
+    connection = MySQLdb.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        # A name of letters, digits and underscores only: it cannot be a parameter.
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"Not a database name: {name!r}")
+        connection.cursor().execute(
+            f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+    finally:
+        connection.close()

@@ -42,7 +42,7 @@ def main() -> int:
 
     User = get_user_model()
     prefix = "bench-manual-"
-    if options.mysql:  # a clean slate in the shared test database
+    if options.mysql:  # a clean slate in the benchmark's database
         User.objects.filter(username__startswith=prefix).delete()
     started = time.perf_counter()
     User.objects.bulk_create(

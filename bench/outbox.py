@@ -66,7 +66,7 @@ def main() -> int:
     from idv_core import api, outbox
     from idv_core.models import OutboxEvent, VerificationAttempt
 
-    if options.mysql:  # a clean slate in the shared test database
+    if options.mysql:  # a clean slate in the benchmark's database
         OutboxEvent.objects.all().delete()
         VerificationAttempt.history.all().delete()
         VerificationAttempt.objects.all().delete()

@@ -59,7 +59,8 @@ def _configure_host(bench_settings: ModuleType) -> None:
     }
 
 
-def _body(name: str, event_id: str, inquiry_id: str, status: str, created_at: str) -> bytes:
+def webhook_body(name: str, event_id: str, inquiry_id: str, status: str, created_at: str) -> bytes:
+    """A Persona webhook event about ``inquiry_id``, as Persona sends it."""
     attributes = {"status": status, "reference-id": "openedx-user-1", "created-at": created_at}
     if status == "approved":
         attributes.update({"name-first": "Ada", "name-middle": None, "name-last": "Lovelace"})
@@ -75,9 +76,10 @@ def _body(name: str, event_id: str, inquiry_id: str, status: str, created_at: st
     return json.dumps({"data": event}).encode()
 
 
-def _signature(body: bytes) -> str:
+def signature(body: bytes, secret: str = SECRET) -> str:
+    """The ``Persona-Signature`` header of ``body``, signed now with ``secret``."""
     t = int(time.time())
-    return f"t={t},v1={hmac.new(SECRET.encode(), f'{t}.'.encode() + body, hashlib.sha256).hexdigest()}"
+    return f"t={t},v1={hmac.new(secret.encode(), f'{t}.'.encode() + body, hashlib.sha256).hexdigest()}"
 
 
 def main() -> int:
@@ -92,7 +94,7 @@ def main() -> int:
 
     prefix = "bench-persona-"
     User = get_user_model()
-    if options.mysql:  # a clean slate in the shared test database
+    if options.mysql:  # a clean slate in the benchmark's database
         from idv_core.models import VerificationAttempt
         from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
 
@@ -130,14 +132,14 @@ def main() -> int:
             "/idv/persona/webhook",
             data=body,
             content_type="application/json",
-            HTTP_PERSONA_SIGNATURE=_signature(body),
+            HTTP_PERSONA_SIGNATURE=signature(body),
         )
         timings.setdefault(kind, []).append(time.perf_counter() - started)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
     for number, (name, status, created_at) in enumerate(steps):
         for i, inquiry_id in enumerate(inquiry_ids):
-            body = _body(name, f"evt_bench{number}_{i:08d}", inquiry_id, status, created_at)
+            body = webhook_body(name, f"evt_bench{number}_{i:08d}", inquiry_id, status, created_at)
             post(name, body)
             if status == "approved":
                 approved_bodies.append(body)

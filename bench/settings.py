@@ -1,11 +1,15 @@
 """
 Settings of the benchmark host: idv_core alone, on a SQLite file (default) or the local MariaDB.
 
-``IDV_BENCH_DB=mysql`` selects MariaDB on 127.0.0.1:3306 (database ``test``, as the integration suite).
+``IDV_BENCH_DB=mysql`` selects MariaDB on 127.0.0.1:3306, in the benchmark's own database (``idv_bench``, or
+``IDV_BENCH_MYSQL_DATABASE``), which ``bench.host`` creates when missing: never the tests' databases.
 """
 
 import os
+import sys
 import tempfile
+
+from idv_core.settings.common import plugin_settings
 
 SECRET_KEY = "benchmark-only"  # noqa: S105
 USE_TZ = True
@@ -21,7 +25,7 @@ if os.environ.get("IDV_BENCH_DB") == "mysql":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.mysql",
-            "NAME": "test",
+            "NAME": os.environ.get("IDV_BENCH_MYSQL_DATABASE", "idv_bench"),
             "USER": "root",
             "HOST": "127.0.0.1",
             "PORT": "3306",
@@ -35,3 +39,6 @@ else:
             "NAME": os.path.join(tempfile.mkdtemp(prefix="idv-bench-"), "bench.sqlite3"),
         }
     }
+
+# As in the LMS (the plugin settings of idv_core applied to the host's settings).
+plugin_settings(sys.modules[__name__])

@@ -36,7 +36,7 @@ from openedx_events.learning.data import VerificationAttemptData
 from openedx_filters.exceptions import OpenEdxFilterException
 from openedx_filters.learning.filters import IDVPageURLRequested
 
-from idv_core import events, names, outbox, platform_mirror, platform_reads, starts
+from idv_core import events, names, outbox, platform_mirror, platform_reads, read_cache, read_sql, starts
 from idv_core.conf import EXPIRATION_FLOOR, EXPIRATION_LIMIT, expiration_after_days, idv_setting
 from idv_core.data import UserVerificationStatus, VerificationAttemptRecord
 from idv_core.exceptions import (
@@ -651,6 +651,7 @@ def retire_user_verification_names(user: UserOrId) -> int:
             ).update(name="")
         for provider in get_installed_providers().values():
             provider.retire_user(user_id)
+        read_cache.forget(user_id)
     log.info("Retired the verified names of %s verification attempt(s) of user %s.", count, user_id)
     return count
 
@@ -666,10 +667,10 @@ def get_verification_attempt(attempt_id: int) -> VerificationAttemptRecord:
         VerificationAttemptNotFound: no attempt has this id.
     """
     attempt_id = _validate_attempt_id(attempt_id)
-    try:
-        return _to_record(VerificationAttempt.objects.get(pk=attempt_id))
-    except VerificationAttempt.DoesNotExist:
-        raise VerificationAttemptNotFound(attempt_id=attempt_id) from None
+    record = read_sql.attempt_by_id(attempt_id)
+    if record is None:
+        raise VerificationAttemptNotFound(attempt_id=attempt_id)
+    return record
 
 
 def get_verification_attempts_by_id(attempt_ids: Iterable[int]) -> dict[int, VerificationAttemptRecord]:
@@ -706,10 +707,10 @@ def get_verification_attempt_by_external_id(provider: str, external_id: str) -> 
         raise VerificationAttemptInvalidField(
             "external_id must not be blank: blank means the attempt has none."
         )
-    try:
-        return _to_record(VerificationAttempt.objects.get(provider=provider, external_id=external_id))
-    except VerificationAttempt.DoesNotExist:
-        raise VerificationAttemptNotFound(provider=provider, external_id=external_id) from None
+    record = read_sql.attempt_by_external_id(provider, external_id)
+    if record is None:
+        raise VerificationAttemptNotFound(provider=provider, external_id=external_id)
+    return record
 
 
 def get_verification_attempt_by_platform_id(platform_attempt_id: int) -> VerificationAttemptRecord:
@@ -744,14 +745,12 @@ def get_verification_attempt_from_event(idv_attempt: VerificationAttemptData) ->
             own ``IDV_ATTEMPT_*`` events, or an attempt deleted with its user since).
     """
     attempt_id = _validate_attempt_id(idv_attempt.attempt_id)
-    candidates = VerificationAttempt.objects.filter(
-        Q(platform_attempt_id=attempt_id) | Q(pk=attempt_id, platform_attempt_id__isnull=True)
-    )
     # At most two rows: the one mirrored by that platform row, and an unmirrored one with that id.
+    candidates = read_sql.attempts_named_by_event(attempt_id)
     attempts = sorted(candidates, key=lambda attempt: attempt.platform_attempt_id is None)
     if not attempts:
         raise VerificationAttemptNotFound(attempt_id=attempt_id)
-    return _to_record(attempts[0])
+    return attempts[0]
 
 
 def get_verification_attempts(user: UserOrId) -> list[VerificationAttemptRecord]:
@@ -811,12 +810,6 @@ def iter_provider_verification_attempts(
         page = attempts.filter(Q(modified__gt=last.modified) | Q(modified=last.modified, pk__gt=last.pk))
 
 
-def _active_approval_q(now: datetime) -> Q:
-    return Q(status=VerificationAttemptStatus.APPROVED.value) & (
-        Q(expiration_datetime__isnull=True) | Q(expiration_datetime__gt=now)
-    )
-
-
 def is_user_verified(user: UserOrId) -> bool:
     """
     Return whether ``user`` (a user or a user id) has an approved attempt that has not expired.
@@ -825,12 +818,19 @@ def is_user_verified(user: UserOrId) -> bool:
     verified when the platform's ``IDVerificationService.user_is_verified`` says so (a photo, SSO or manual
     verification of the platform). One query when our table answers yes.
     """
-    if VerificationAttempt.objects.filter(
-        _active_approval_q(timezone.now()), user_id=_user_id(user)
-    ).exists():
-        return True
-    service = platform_reads.get_service()
-    return service is not None and platform_reads.user_is_verified(service, user)
+    user_id = _user_id(user)
+    # Within a request, an answer already given about this user (idv_core.read_cache).
+    status = read_cache.get(_STATUS, user_id)
+    if status is not read_cache.MISSING:
+        return status.is_verified
+    verified = read_cache.get(_VERIFIED, user_id)
+    if verified is read_cache.MISSING:
+        verified = read_sql.user_has_current_approval(user_id, timezone.now())
+        if not verified:
+            service = platform_reads.get_service()
+            verified = service is not None and platform_reads.user_is_verified(service, user)
+        read_cache.remember(_VERIFIED, user_id, verified)
+    return verified
 
 
 def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
@@ -842,15 +842,12 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
     (``IDV_INCLUDE_PLATFORM_VERIFICATIONS``), the ids our table does not count are asked of the platform's
     ``IDVerificationService.get_verified_user_ids``, in chunks of the same size.
     """
-    unique_ids = sorted({_user_id(user_id) for user_id in user_ids})
+    unique_ids = _unique_user_ids(user_ids)
     now = timezone.now()
     verified: set[int] = set()
     for start in range(0, len(unique_ids), VERIFIED_USER_IDS_CHUNK_SIZE):
-        chunk = unique_ids[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
-        verified.update(
-            VerificationAttempt.objects.filter(_active_approval_q(now), user_id__in=chunk)
-            .values_list("user_id", flat=True)
-            .distinct()
+        verified |= read_sql.verified_user_ids_among(
+            unique_ids[start : start + VERIFIED_USER_IDS_CHUNK_SIZE], now
         )
     service = platform_reads.get_service()
     if service is None:
@@ -860,15 +857,21 @@ def get_verified_user_ids(user_ids: Iterable[UserOrId]) -> set[int]:
         chunk = rest[start : start + VERIFIED_USER_IDS_CHUNK_SIZE]
         # Users with a mirrored approval that no longer counts for us (it expired): the platform's bulk
         # read, which ignores expiration dates, may count it (platform_reads.verified_user_ids checks them).
-        mirrored = set(
-            VerificationAttempt.objects.filter(
-                user_id__in=chunk,
-                status=VerificationAttemptStatus.APPROVED.value,
-                platform_attempt_id__isnull=False,
-            ).values_list("user_id", flat=True)
-        )
+        mirrored = read_sql.mirrored_approved_user_ids_among(chunk)
         verified |= platform_reads.verified_user_ids(service, chunk, mirrored)
     return verified
+
+
+def _unique_user_ids(user_ids: Iterable[UserOrId]) -> list[int]:
+    values = list(user_ids)
+    # The common case, plain ids, checked in one pass at C speed; anything else one by one (the errors).
+    try:
+        unique = set(values)
+    except TypeError:
+        unique = None
+    if unique is None or set(map(type, unique)) != {int}:
+        unique = {_user_id(value) for value in values}
+    return sorted(unique)
 
 
 def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
@@ -888,7 +891,22 @@ def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
     the platform counts as verified is ``approved`` until the platform's expiration, with ``attempt_id``
     None (the verification is not one of our attempts).
     """
-    status = _own_verification_status(user)
+    user_id = _user_id(user)
+    cached = read_cache.get(_STATUS, user_id)
+    if cached is not read_cache.MISSING:
+        return cached
+    status = _verification_status(user, user_id)
+    read_cache.remember(_STATUS, user_id, status)
+    return status
+
+
+# The kinds of answers idv_core.read_cache remembers within a request.
+_STATUS: Final = "status"
+_VERIFIED: Final = "verified"
+
+
+def _verification_status(user: UserOrId, user_id: int) -> UserVerificationStatus:
+    status = _own_verification_status(user_id)
     if status.is_verified:
         return status
     service = platform_reads.get_service()
@@ -905,17 +923,29 @@ def get_user_verification_status(user: UserOrId) -> UserVerificationStatus:
     )
 
 
-def _own_verification_status(user: UserOrId) -> UserVerificationStatus:
-    now = timezone.now()
+# What the newest visible attempt's status reads as, when the user has no current approval.
+_SHOWN_STATE: Final = {
+    **{
+        status.value: UserVerificationState(status.value)
+        for status in VerificationAttemptStatus
+        if status.value != "approved"
+    },
+    VerificationAttemptStatus.APPROVED.value: UserVerificationState.EXPIRED,
+}
+_NO_STATUS: Final = UserVerificationStatus(
+    status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
+)
+
+
+def _own_verification_status(user_id: int) -> UserVerificationStatus:
+    approved = VerificationAttemptStatus.APPROVED.value
+    now: datetime | None = None  # read once, when an approval with an expiration needs it
     best_approval: tuple[int, datetime | None] | None = None
     newest_visible: tuple[int, str, datetime | None] | None = None
-    rows = (
-        VerificationAttempt.objects.filter(user_id=_user_id(user))
-        .order_by("-pk")
-        .values_list("pk", "status", "expiration_datetime", "hide_status_from_user")
-    )
-    for attempt_id, status, expiration, hidden in rows:
-        if status == VerificationAttemptStatus.APPROVED and (expiration is None or expiration > now):
+    for attempt_id, status, expiration, hidden in read_sql.user_attempt_rows(user_id):
+        if status == approved and expiration is not None and now is None:
+            now = timezone.now()
+        if status == approved and (expiration is None or expiration > now):
             lasts_longer = (
                 best_approval is not None
                 and best_approval[1] is not None
@@ -934,17 +964,10 @@ def _own_verification_status(user: UserOrId) -> UserVerificationStatus:
             attempt_id=best_approval[0],
         )
     if newest_visible is None:
-        return UserVerificationStatus(
-            status=UserVerificationState.NONE, is_verified=False, expiration_datetime=None, attempt_id=None
-        )
+        return _NO_STATUS
     attempt_id, status, expiration = newest_visible
-    state = (
-        UserVerificationState.EXPIRED
-        if status == VerificationAttemptStatus.APPROVED
-        else UserVerificationState(status)
-    )
     return UserVerificationStatus(
-        status=state, is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id
+        status=_SHOWN_STATE[status], is_verified=False, expiration_datetime=expiration, attempt_id=attempt_id
     )
 
 

@@ -54,9 +54,16 @@ class IdvCoreConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        """Register idv_core's system checks; show the health figures on the admin index."""
-        from idv_core import checks  # noqa: F401 -- registers the checks on import
+        """
+        Register idv_core's system checks; scope the read path's request cache to requests; show the health
+        figures on the admin index.
+        """
+        from idv_core import (
+            checks,  # noqa: F401 -- registers the checks on import
+            read_cache,
+        )
 
+        read_cache.connect_receivers()
         self._add_health_to_admin_index()
 
     @staticmethod

@@ -18,6 +18,8 @@ from typing import Any, Final
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -33,9 +35,21 @@ def _import_service() -> Any:
     return import_string(SERVICE_PATH)
 
 
+@functools.cache
+def _platform_installed() -> bool:
+    # Asked on every read that our table answers "no": the app registry only changes with INSTALLED_APPS.
+    return apps.is_installed(PLATFORM_APP_NAME)
+
+
+@receiver(setting_changed)
+def _forget_platform_installed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "INSTALLED_APPS":
+        _platform_installed.cache_clear()
+
+
 def get_service() -> Any | None:
     """Return the platform's ``IDVerificationService`` when it is to be asked, else None."""
-    if not idv_setting("IDV_INCLUDE_PLATFORM_VERIFICATIONS") or not apps.is_installed(PLATFORM_APP_NAME):
+    if not idv_setting("IDV_INCLUDE_PLATFORM_VERIFICATIONS") or not _platform_installed():
         return None
     return _import_service()
 

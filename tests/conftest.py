@@ -101,3 +101,32 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if path == _TESTS_DIR / "lms" or (_TESTS_DIR / "lms") in path.parents:
         return None if _LMS_STANDIN_APP in settings.INSTALLED_APPS else True
     return None
+
+
+@pytest.fixture
+def serving_a_request():
+    """
+    Return a context manager inside which this thread serves a request, as Django's handlers mark one
+    (the request_started and request_finished signals, without closing the test's database connection).
+    """
+    from contextlib import contextmanager
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    def send(signal) -> None:
+        signal.disconnect(close_old_connections)
+        try:
+            signal.send(sender=None)
+        finally:
+            signal.connect(close_old_connections)
+
+    @contextmanager
+    def serving():
+        send(request_started)
+        try:
+            yield
+        finally:
+            send(request_finished)
+
+    return serving
