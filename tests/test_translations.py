@@ -194,7 +194,8 @@ def test_the_learner_pages_of_a_learner_not_yet_verified_are_all_translated(
 ) -> None:
     client.force_login(learner)
     pages = {
-        url: _get(client, url) for url in ("/idv/verify", "/idv/status", "/idv/manual/start", "/idv/sso")
+        url: _get(client, url)
+        for url in ("/idv/verify", "/idv/status", "/idv/manual/start", "/idv/sso", "/idv/persona/start")
     }
 
     assert {url: untranslated_words(page, _data(learner)) for url, page in pages.items()} == {
@@ -261,8 +262,22 @@ def test_persona_s_unavailable_page_is_translated(
             persona_api.add_passthru("http://127.0.0.1:9")  # a closed port: the connection is refused
         else:
             persona_api.add(responses.POST, re.compile(r".*/inquiries$"), json={"errors": []}, status=401)
-        page = _get(client, "/idv/persona/start", status=503)
-    assert untranslated_words(page, _data(learner)) == [], message
+        response = client.post("/idv/persona/start")
+    assert response.status_code == 503, response.status_code
+    assert untranslated_words(response.content.decode(), _data(learner)) == [], message
+
+
+@in_dummy_locale_with_providers
+def test_the_start_rate_limit_page_is_translated(client: Any, learner: Any, settings: Any) -> None:
+    settings.IDV_START_RATE_LIMIT = "1/h"
+    attempt_id = api.create_verification_attempt(learner, "Åsa Ørnsø", "pending", provider="manual")
+    api.update_verification_attempt(attempt_id, status="denied")  # decided: no open attempt to resume
+    client.force_login(learner)
+    response = client.post("/idv/manual/start", {"name": "Åsa Ørnsø"})
+    assert response.status_code == 429, response.status_code
+    page = response.content.decode()
+    assert 'data-testid="idv-start-rate-limited"' in page
+    assert untranslated_words(page, _data(learner)) == []
 
 
 def test_the_detector_finds_one_unmarked_string() -> None:
