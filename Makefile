@@ -249,13 +249,15 @@ format: $(STAMP) ## format and auto-fix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-quality: lint test-plugins ## every static check: ruff, import contracts, Django checks, migrations, PII annotations
+quality: lint test-plugins ## every static check: ruff, import contracts, Django checks, migrations, PII annotations, catalogs
 	PYTHONPATH=.:tests/test_provider:tests/broken_providers $(BIN)/lint-imports
 	@# The test host warns (idv_core.W001) about its deliberately broken test providers: fail on errors only.
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin check --fail-level ERROR
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/django-admin makemigrations --check --dry-run
 	$(BIN)/python demo/manage.py check --fail-level ERROR
 	$(MAKE) --no-print-directory pii-report
+	@# The committed source catalogs (conf/locale/en) hold every marked string: run make extract_translations.
+	$(MAKE) --no-print-directory detect_changed_source_translations
 
 pii-report: $(STAMP) test-plugins ## the PII annotation report (code-annotations): every model annotated
 	DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=.:$(TEST_PLUGINS) $(BIN)/code_annotations django_find_annotations \
