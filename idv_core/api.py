@@ -59,6 +59,7 @@ __all__ = [
     "UNSET",
     "VERIFIED_USER_IDS_CHUNK_SIZE",
     "create_verification_attempt",
+    "expiration_after_days",
     "get_or_create_open_attempt",
     "get_user_verification_status",
     "get_verification_attempt",

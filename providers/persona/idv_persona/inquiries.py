@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -202,7 +202,11 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
         return Outcome.STALE
     changes: dict[str, Any] = {"status": target}
     if target == VerificationAttemptStatus.APPROVED:
-        changes["expiration_datetime"] = timezone.now() + timedelta(days=persona_config()["DAYS_GOOD_FOR"])
+        # manage.py check refuses a DAYS_GOOD_FOR past idv_core's last date (persona.E006); were it set
+        # anyway, the approval never expires rather than failing every approving webhook.
+        changes["expiration_datetime"] = api.expiration_after_days(
+            timezone.now(), persona_config()["DAYS_GOOD_FOR"]
+        )
         name = clean_name(update.verified_name)
         if name and not is_redaction_requested(inquiry.inquiry_id):
             changes["name"] = name

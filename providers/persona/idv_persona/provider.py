@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
 from django.urls import re_path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from idv_core import api
 from idv_core.data import HealthFigure
 from idv_core.providers import IDVProvider
 from idv_persona import views
@@ -211,6 +213,17 @@ class PersonaProvider(IDVProvider):
                         id="persona.E006",
                     )
                 )
+        days = config["DAYS_GOOD_FOR"]
+        if _is_positive_number(days, whole=True) and api.expiration_after_days(timezone.now(), days) is None:
+            messages.append(
+                Error(
+                    f'{SETTING_NAME}["DAYS_GOOD_FOR"] = {days} days from now is past '
+                    f"{api.EXPIRATION_LIMIT:%Y-%m-%d}, the last date idv_core stores: every approval would "
+                    "fail.",
+                    hint=f"The default is {defaults['DAYS_GOOD_FOR']}.",
+                    id="persona.E006",
+                )
+            )
         environment = config["ENVIRONMENT_ID"]
         if environment is not None and not isinstance(environment, str):
             messages.append(

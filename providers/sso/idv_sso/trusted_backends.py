@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
+from idv_core import api
+
 SETTING = "IDV_SSO_TRUSTED_BACKENDS"
 NAME_FIELD = "NAME_FIELD"
 DAYS_GOOD_FOR = "DAYS_GOOD_FOR"
@@ -143,6 +147,15 @@ def find_problems(raw: object) -> list[ConfigProblem]:
                     "sso.E005",
                     f"{SETTING}[{key!r}]: {DAYS_GOOD_FOR} must be a whole number of days, at least 1, "
                     f"not {days!r}.",
+                )
+            )
+        elif DAYS_GOOD_FOR in options and api.expiration_after_days(timezone.now(), days) is None:
+            problems.append(
+                ConfigProblem(
+                    "sso.E005",
+                    f"{SETTING}[{key!r}]: {DAYS_GOOD_FOR} = {days} days from now is past "
+                    f"{api.EXPIRATION_LIMIT:%Y-%m-%d}, the last date idv_core stores: every sign-in would "
+                    "fail.",
                 )
             )
         title = options.get(TITLE)

@@ -93,6 +93,8 @@ def ids(messages):
         ({"SIGNATURE_TOLERANCE_SECONDS": "300"}, ["persona.E006"]),
         ({"DAYS_GOOD_FOR": 0}, ["persona.E006"]),
         ({"DAYS_GOOD_FOR": True}, ["persona.E006"]),
+        ({"DAYS_GOOD_FOR": 3_000_000}, ["persona.E006"]),  # past 9999-12-31: every approval would fail
+        ({"DAYS_GOOD_FOR": 10**20}, ["persona.E006"]),  # more days than a timedelta holds
         ({"TIMEOUT_SECONDS": -1}, ["persona.E006"]),
         ({"ENVIRONMENT_ID": 5}, ["persona.E007"]),
         ({"API_KY": "typo"}, ["persona.W001"]),

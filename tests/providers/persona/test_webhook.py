@@ -48,6 +48,17 @@ def test_a_signed_approval_approves_with_the_verified_name_and_an_expiration(
     assert signals.types == ["approved"]
 
 
+def test_an_approval_with_a_days_good_for_past_the_last_date_never_expires_rather_than_failing(
+    persona_attempt, post_webhook, settings
+):
+    # manage.py check refuses it (persona.E006); set anyway, the webhook must not answer 500 forever.
+    settings.IDV_PERSONA = {**settings.IDV_PERSONA, "DAYS_GOOD_FOR": 3_000_000}
+    attempt_id, inquiry_id = persona_attempt("pending")
+    assert post_webhook(event_body("inquiry.approved", inquiry_id)).status_code == 200
+    attempt = api.get_verification_attempt(attempt_id)
+    assert (attempt.status, attempt.expiration_datetime) == ("approved", None)
+
+
 def test_an_approval_without_a_verified_name_keeps_the_attempt_s_name(persona_attempt, post_webhook):
     attempt_id, inquiry_id = persona_attempt("pending")
     assert post_webhook(event_body("inquiry.approved", inquiry_id)).status_code == 200

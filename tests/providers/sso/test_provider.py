@@ -55,6 +55,8 @@ def test_an_empty_configuration_checks_clean(settings):
         ({"uni-oidc": {"DAYS_GOOD_FOR": 0}}, "sso.E005", "at least 1, not 0"),
         ({"uni-oidc": {"DAYS_GOOD_FOR": True}}, "sso.E005", "DAYS_GOOD_FOR must be a whole number"),
         ({"uni-oidc": {"DAYS_GOOD_FOR": "30"}}, "sso.E005", "DAYS_GOOD_FOR must be a whole number"),
+        ({"uni-oidc": {"DAYS_GOOD_FOR": 3_000_000}}, "sso.E005", "is past 9999-12-31"),
+        ({"uni-oidc": {"DAYS_GOOD_FOR": 10**20}}, "sso.E005", "is past 9999-12-31"),
         ({"uni-oidc": {"TITLE": " "}}, "sso.E006", "TITLE must be a non-blank string"),
     ],
 )

@@ -142,6 +142,14 @@ def test_days_good_for_sets_the_expiration(signed_in, settings):
     assert before + timedelta(days=30) <= attempt.expiration_datetime <= timezone.now() + timedelta(days=30)
 
 
+def test_a_days_good_for_past_the_last_date_is_a_refused_key_not_a_crash(signed_in, settings):
+    # manage.py check reports it (sso.E005) and, like any malformed key, it trusts nothing: the sign-in
+    # succeeds and verifies nobody (before: OverflowError, a 500 on every sign-in through that IdP).
+    settings.IDV_SSO_TRUSTED_BACKENDS = {TRUSTED: {"DAYS_GOOD_FOR": 3_000_000}}
+    signed_in()
+    assert api.get_verification_attempts(_learner()) == []
+
+
 def test_name_field_list_joins_the_details(signed_in, settings, fake_idp):
     settings.IDV_SSO_TRUSTED_BACKENDS = {TRUSTED: {"NAME_FIELD": ["first_name", "last_name"]}}
     fake_idp.identity.update(name="Countess of Lovelace", given_name="Augusta Ada", family_name="King")
