@@ -63,7 +63,8 @@ class SSOProvider(IDVProvider):
         #   (default: idv_core's ``IDV_DAYS_GOOD_FOR``); ``TITLE``: the label of the sign-in button on the
         #   learner's page (default: the key). Empty: no sign-in verifies anyone. ``manage.py check``
         #   reports a malformed value (sso.E001 to sso.E006), backends missing from AUTHENTICATION_BACKENDS
-        #   (sso.W001) and a missing pipeline step (sso.W002).
+        #   (sso.W001), a missing pipeline step (sso.W002) and, while the provider is enabled, an empty
+        #   value (sso.W003: learners would be offered a sign-in that verifies nobody).
         "IDV_SSO_TRUSTED_BACKENDS": {},
         # .. setting_name: IDV_SSO_ADD_PIPELINE_STEP
         # .. setting_default: True
@@ -85,13 +86,24 @@ class SSOProvider(IDVProvider):
         """
         Validate ``IDV_SSO_TRUSTED_BACKENDS`` (errors sso.E001 to sso.E006), and warn when its backends are
         not in ``AUTHENTICATION_BACKENDS`` (sso.W001) and when it trusts some backend but the pipeline step
-        is missing from ``SOCIAL_AUTH_PIPELINE`` (sso.W002). An empty setting is valid (the provider is
-        installed but verifies nobody yet) and reported by nothing: a fresh install must check clean.
+        is missing from ``SOCIAL_AUTH_PIPELINE`` (sso.W002). An empty setting is valid, but an enabled
+        provider that trusts no backend offers learners a sign-in that verifies nobody: a warning (sso.W003)
+        says to configure it or to disable the provider.
         """
         problems = find_problems(self.setting(SETTING))
         if problems:
             return [Error(problem.msg, hint=_SETTING_HINT, id=problem.id) for problem in problems]
         trusted = load_trusted_backends()
+        if not trusted:
+            return [
+                Warning(
+                    f"{SETTING} trusts no identity provider: learners are offered \"Your institution's "
+                    "sign-in\", which verifies nobody.",
+                    hint="Name the backends (or backend:idp pairs) whose sign-ins verify identities, or "
+                    "leave the sso provider out of IDV_ENABLED_PROVIDERS; see docs/provider_sso.rst.",
+                    id="sso.W003",
+                )
+            ]
         messages: list[CheckMessage] = []
         known = social_auth_backend_names()
         for entry in trusted.values():

@@ -33,10 +33,14 @@ def test_a_valid_configuration_checks_clean():
     assert SSOProvider("sso").check() == []
 
 
-def test_an_empty_configuration_checks_clean(settings):
-    # A fresh install trusts nothing yet; that is not a problem to report.
+def test_an_empty_configuration_warns_that_learners_are_offered_a_dead_end(settings):
+    # Valid (a fresh install trusts nothing yet), but an enabled provider that trusts nothing offers
+    # learners a sign-in that verifies nobody: the newcomer's dead end of issue 14.
     settings.IDV_SSO_TRUSTED_BACKENDS = {}
-    assert SSOProvider("sso").check() == []
+    [warning] = SSOProvider("sso").check()
+    assert (warning.id, warning.is_serious()) == ("sso.W003", False)
+    assert "verifies nobody" in warning.msg
+    assert "IDV_ENABLED_PROVIDERS" in warning.hint
 
 
 @pytest.mark.parametrize(
