@@ -98,7 +98,7 @@ class SSOProvider(IDVProvider):
             return [
                 Warning(
                     f"{SETTING} trusts no identity provider: learners are offered \"Your institution's "
-                    "sign-in\", which verifies nobody.",
+                    'sign-in", which verifies nobody.',
                     hint="Name the backends (or backend:idp pairs) whose sign-ins verify identities, or "
                     "leave the sso provider out of IDV_ENABLED_PROVIDERS; see docs/provider_sso.rst.",
                     id="sso.W003",
