@@ -179,6 +179,11 @@ def test_cancelling_at_the_idp_goes_back_without_a_code(demo: Demo) -> None:
     query = parse_qs(urlsplit(back.headers["Location"]).query)
     assert query["error"] == ["access_denied"]
     assert "code" not in query
+    # Back at the site: the sign-in page again, not a server error (it was a 500 with a traceback).
+    landed = session.get(back.headers["Location"], allow_redirects=False)
+    assert (landed.status_code, landed.headers["Location"]) == (302, "/idv/sso")
+    assert "Sign in with Demo University" in session.get(f"{demo.url}/idv/sso").text
+    assert "Traceback" not in demo.log()
 
 
 def test_the_idp_never_redirects_to_an_unregistered_address(demo: Demo) -> None:

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made a change in the admin in the audit trails (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A cancelled or refused institution sign-in goes back to /idv/sso (SOCIAL_AUTH_LOGIN_ERROR_URL).
+    "demo_site.sso.SignInErrorMiddleware",
 ]
 
 TEMPLATES = [
@@ -205,6 +207,7 @@ SOCIAL_AUTH_DEMO_UNIVERSITY_SECRET = _DEMO_IDP_CLIENT_SECRET
 # The learner is already logged in to the demo: the sign-in links their IdP account, it changes no field.
 SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "email", "first_name", "last_name"]
 SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/idv/status"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/idv/sso"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 IDV_SSO_TRUSTED_BACKENDS = {"demo-university": {"TITLE": "Demo University"}}
 
