@@ -248,9 +248,19 @@ def _finish(
         )
     name_first = request.POST.get("name-first", "").strip()
     name_last = request.POST.get("name-last", "").strip()
+    full_name_length = len(f"{name_first} {name_last}")
+    error = ""
     if choice in {flow.Choice.APPROVE, flow.Choice.DECLINE, flow.Choice.NEEDS_REVIEW} and not (
         name_first and name_last
     ):
+        error = _("The first and last names are required.")
+    elif choice != flow.Choice.ABANDON and full_name_length > NAME_MAX_LENGTH:
+        error = _(
+            "The name is {length} characters long (first and last name together); the site that sent you "
+            "keeps at most {limit}, and it is never cut. Shorten it."
+        ).format(length=full_name_length, limit=NAME_MAX_LENGTH)
+    if error:
+        # The form again, as the person filled it, with what to change.
         return _page(
             request,
             "verify.html",
@@ -261,24 +271,7 @@ def _finish(
             name_first=name_first,
             name_last=name_last,
             choices=CHOICES,
-            error=_("The first and last names are required."),
-        )
-    full_name_length = len(f"{name_first} {name_last}")
-    if choice != flow.Choice.ABANDON and full_name_length > NAME_MAX_LENGTH:
-        return _page(
-            request,
-            "verify.html",
-            400,
-            inquiry=inquiry,
-            redirect_uri=redirect_uri,
-            session_token=token,
-            name_first=name_first,
-            name_last=name_last,
-            choices=CHOICES,
-            error=_(
-                "The name is {length} characters long (first and last name together); the site that sent you "
-                "keeps at most {limit}, and it is never cut. Shorten it."
-            ).format(length=full_name_length, limit=NAME_MAX_LENGTH),
+            error=error,
         )
     emitted.extend(flow.finish(inquiry, choice, name_first=name_first, name_last=name_last))
     if not redirect_uri:
