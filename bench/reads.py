@@ -88,8 +88,9 @@ def load(low: int, high: int, now: datetime) -> None:
         )
         cursor.execute(
             f"INSERT INTO {table(VerificationAttempt._meta.db_table)} (user_id, name, status, "
-            "expiration_datetime, hide_status_from_user, provider, created, modified) "
-            f"SELECT n, 'N', {status}, {expiration}, n %% 10 = 0, 'bench', %s, %s FROM {numbers}",
+            "expiration_datetime, hide_status_from_user, provider, created, modified, event_sequence, "
+            "events_sent_sequence) "
+            f"SELECT n, 'N', {status}, {expiration}, n %% 10 = 0, 'bench', %s, %s, 0, 0 FROM {numbers}",
             [future, past, stamp, stamp],
         )
         platform_status = status.replace("'pending'", "'submitted'")
