@@ -208,7 +208,7 @@ test-wheels: dist ## install the built wheels in a fresh venv; the demo (a copy,
 	@echo "tutor-contrib-idv from its wheel: plugin enabled, settings and the idv-relay service rendered"
 
 # The read path's own SQL (idv_core.read_sql) against the ORM, and its query counts, on PostgreSQL too.
-READ_PATH_TESTS := tests/core/test_read_path.py tests/core/test_read_cache.py tests/core/test_query_counts.py \
+READ_PATH_TESTS := tests/core/test_read_path.py tests/core/test_write_sql.py tests/core/test_read_cache.py tests/core/test_query_counts.py \
 	tests/core/test_api_read.py
 
 test-integration: $(ISTAMP) test-plugins axe-core ## run every test on the real MariaDB, Redis and Chromium; the read path on PostgreSQL

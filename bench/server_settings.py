@@ -2,7 +2,9 @@
 Settings of the server ``python -m bench.webhook_server`` runs under gunicorn: the demo host (its apps,
 middleware, plugin wiring, URLs and its Persona settings, whose webhook secret the simulator signs with)
 on the local MariaDB, in the benchmark's own database, configured as an LMS runs: DEBUG off,
-ATOMIC_REQUESTS on, persistent database connections. The URLs add a no-op view (the server's ceiling).
+ATOMIC_REQUESTS on, persistent database connections, Celery tasks sent to a broker (the local Redis, db
+``IDV_BENCH_REDIS_DB``, 11 by default) for a worker to run, not run in the request. The URLs add a no-op
+view (the server's ceiling).
 ``IDV_BENCH_NO_RECEIVERS=1`` also installs bench.no_receivers: the IDV events are sent, nobody listens.
 """
 
@@ -25,6 +27,11 @@ DATABASES = {
         "CONN_MAX_AGE": 60,
     }
 }
+
+# As the LMS runs them: edx-name-affirmation's receiver queues a Celery task; a worker (another process,
+# another machine in production) files the verified name. bench.webhook_server starts one after the load.
+CELERY_BROKER_URL = f"redis://127.0.0.1:6379/{int(os.environ.get('IDV_BENCH_REDIS_DB', '11'))}"
+CELERY_TASK_ALWAYS_EAGER = False
 
 if os.environ.get("IDV_BENCH_NO_RECEIVERS") == "1":
     INSTALLED_APPS = [*INSTALLED_APPS, "bench.no_receivers"]  # noqa: F405

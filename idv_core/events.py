@@ -29,7 +29,7 @@ from openedx_events.learning.signals import (
 )
 from openedx_events.tooling import OpenEdxPublicSignal
 
-from idv_core import outbox
+from idv_core import outbox, read_sql
 from idv_core.models import VerificationAttempt
 from idv_core.statuses import VerificationAttemptStatus
 
@@ -139,9 +139,7 @@ def send_in_order(
     """
     with transaction.atomic():
         # One statement: on MySQL/MariaDB the UPDATE locks the row until this transaction ends.
-        newest = VerificationAttempt.objects.filter(pk=attempt_pk, events_sent_sequence__lt=first).update(
-            events_sent_sequence=last
-        )
+        newest = read_sql.advance_events_sent(attempt_pk, first, last)
         if not newest and VerificationAttempt.objects.filter(pk=attempt_pk).exists():
             log.info(
                 "Not sending status event(s) %s-%s of verification attempt %s: a later one was sent first.",

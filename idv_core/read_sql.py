@@ -9,6 +9,10 @@ migrations), and then only executed. Parameters are adapted and results converte
 own operations, as the ORM does, so every answer is the ORM's on SQLite, MySQL/MariaDB and PostgreSQL
 (tests/core/test_read_sql.py compares them on random data; the integration suite on MariaDB and
 PostgreSQL).
+
+The write path's hottest statements are built the same way (:func:`lock_attempt`, :func:`user_by_id`,
+:func:`advance_events_sent`): every status change makes them, and a webhook's or a bulk import's rate is
+bound by them.
 """
 
 from __future__ import annotations
@@ -17,16 +21,21 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.db.models.expressions import Col
+from django.db.transaction import TransactionManagementError
 
 from idv_core.data import VerificationAttemptRecord
 from idv_core.models import VerificationAttempt
 from idv_core.statuses import VerificationAttemptStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 #: One attempt as the status summary reads it: id, status, expiration, hidden from the user.
 AttemptRow = tuple[int, str, datetime | None, bool]
@@ -86,7 +95,7 @@ class _Statements:
 
 
 def _column(connection: BaseDatabaseWrapper, field: Field) -> _Column:
-    expression = field.get_col(VerificationAttempt._meta.db_table)
+    expression = field.get_col(field.model._meta.db_table)
     return _Column(
         name=connection.ops.quote_name(field.column),
         expression=expression,
@@ -241,3 +250,104 @@ def attempts_named_by_event(attempt_id: int) -> list[VerificationAttemptRecord]:
     if not _ID_MIN <= attempt_id <= _ID_MAX:
         return []
     return _records("attempts_named_by_event", (attempt_id, attempt_id))
+
+
+# --- write path ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ModelRow:
+    """One whole row of a model by primary key, for one vendor: its SELECT and its columns' converters."""
+
+    select: str
+    locking_select: str
+    attnames: tuple[str, ...]
+    columns: tuple[_Column, ...]
+
+
+@functools.cache
+def _model_row(model: type[Model], vendor: str, connection_alias: str) -> _ModelRow:
+    # Keyed by model and vendor, as _statements.
+    connection = connections[connection_alias]
+    meta = model._meta
+    fields = meta.concrete_fields
+    columns = tuple(_column(connection, field) for field in fields)
+    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+    select = (
+        f"SELECT {', '.join(column.name for column in columns)} "  # noqa: S608 -- quoted identifiers only
+        f"FROM {table} WHERE {pk} = %s"
+    )
+    # SQLite has no row locks (it locks the database at the first write): the ORM omits FOR UPDATE there.
+    lock = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+    return _ModelRow(
+        select=select,
+        locking_select=select + lock,
+        attnames=tuple(field.attname for field in fields),
+        columns=columns,
+    )
+
+
+def _instance(model: type[Model], alias: str, pk: int, *, for_update: bool) -> Any:
+    connection = connections[alias]
+    row_sql = _model_row(model, connection.vendor, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(row_sql.locking_select if for_update else row_sql.select, (pk,))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [column.convert(value, connection) for column, value in zip(row_sql.columns, row, strict=True)]
+    # What the ORM's iterator does with a row: an instance loaded from ``alias``, not being added.
+    return model.from_db(alias, row_sql.attnames, values)
+
+
+def _write_alias(model: type[Model]) -> str:
+    return router.db_for_write(model) if router.routers else DEFAULT_DB_ALIAS
+
+
+def lock_attempt(attempt_id: int) -> VerificationAttempt | None:
+    """
+    ``VerificationAttempt.objects.select_for_update().get(pk=attempt_id)``, or None: in a transaction.
+
+    The row stays locked until the caller's transaction ends.
+    """
+    if not _ID_MIN <= attempt_id <= _ID_MAX:
+        return None
+    alias = _write_alias(VerificationAttempt)
+    connection = connections[alias]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        # As the ORM refuses it: outside a transaction the lock would end with the statement.
+        raise TransactionManagementError("lock_attempt() cannot be used outside of a transaction.")
+    return _instance(VerificationAttempt, alias, attempt_id, for_update=True)
+
+
+def user_by_id(user_id: int) -> AbstractBaseUser | None:
+    """The user model's row ``user_id`` (``get_user_model().objects.get(pk=...)``), or None."""
+    user_model = get_user_model()
+    alias = router.db_for_read(user_model) if router.routers else DEFAULT_DB_ALIAS
+    return _instance(user_model, alias, user_id, for_update=False)
+
+
+@functools.cache
+def _advance_events_sent_sql(vendor: str, connection_alias: str) -> str:
+    connection = connections[connection_alias]
+    meta = VerificationAttempt._meta
+    sent = connection.ops.quote_name(meta.get_field("events_sent_sequence").column)
+    return (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sent} = %s "  # noqa: S608 -- identifiers
+        f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s AND {sent} < %s"
+    )
+
+
+def advance_events_sent(attempt_id: int, first: int, last: int) -> int:
+    """
+    Mark the attempt's events up to ``last`` as sent, unless one numbered ``first`` or later already was.
+
+    ``VerificationAttempt.objects.filter(pk=attempt_id, events_sent_sequence__lt=first)
+    .update(events_sent_sequence=last)``: returns how many rows changed (0 or 1). On MySQL/MariaDB and
+    PostgreSQL the UPDATE locks the row until the caller's transaction ends.
+    """
+    alias = _write_alias(VerificationAttempt)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_advance_events_sent_sql(connection.vendor, alias), (last, attempt_id, first))
+        return cursor.rowcount
