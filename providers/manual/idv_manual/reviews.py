@@ -177,20 +177,27 @@ def queue_if_pending(record: VerificationAttemptRecord, *, pending_since: dateti
     """
     if record.status != VerificationAttemptStatus.PENDING:
         return False
-    PendingAttempt.objects.get_or_create(
-        attempt_id=record.id,
-        defaults={"learner_id": record.user_id, "provider": record.provider, "pending_since": pending_since},
+    # One INSERT that keeps the row already queued (and its pending_since), where get_or_create() would
+    # make four round trips (SELECT, SAVEPOINT, INSERT, RELEASE): it runs on every pending attempt's event.
+    PendingAttempt.objects.bulk_create(
+        [
+            PendingAttempt(
+                attempt_id=record.id,
+                learner_id=record.user_id,
+                provider=record.provider,
+                pending_since=pending_since,
+            )
+        ],
+        ignore_conflicts=True,
     )
     return True
 
 
 def unqueue(attempt_id: int) -> None:
     """Take the attempt out of the review queue (it was decided)."""
-    queued = PendingAttempt.objects.filter(attempt_id=attempt_id)
-    # Most decided attempts were never queued (created approved or denied): a read, not a write
-    # transaction, for those keeps bulk imports fast (a write commits, which on SQLite means an fsync).
-    if queued.exists():
-        queued.delete()
+    # One DELETE, matching nothing for the attempts never queued (created approved or denied): it runs in
+    # the transaction the core sends the decision's event in, which writes anyway.
+    PendingAttempt.objects.filter(attempt_id=attempt_id).delete()
 
 
 def retire_learner_reviews(user_id: int) -> int:

@@ -23,11 +23,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from idv_core import api
-from idv_core.exceptions import VerificationAttemptInvalidName, VerificationAttemptInvalidTransition
+from idv_core.exceptions import (
+    VerificationAttemptInvalidName,
+    VerificationAttemptInvalidTransition,
+    VerificationAttemptStatusChanged,
+)
 from idv_core.statuses import VerificationAttemptStatus, can_transition
 from idv_persona.models import PersonaInquiry, PersonaWebhookEvent
 from idv_persona.redaction import is_redaction_requested, user_inquiry_ids
@@ -48,6 +52,14 @@ INQUIRY_STATUS_TO_ATTEMPT_STATUS: Final[dict[str, VerificationAttemptStatus | No
     "declined": VerificationAttemptStatus.DENIED,
     "failed": VerificationAttemptStatus.DENIED,
     "expired": VerificationAttemptStatus.DENIED,
+}
+
+#: Attempt status -> the statuses an attempt may move to it from (the core's transition rules).
+FROM_STATUSES: Final[dict[VerificationAttemptStatus, tuple[VerificationAttemptStatus, ...]]] = {
+    target: tuple(
+        status for status in VerificationAttemptStatus if status != target and can_transition(status, target)
+    )
+    for target in VerificationAttemptStatus
 }
 
 #: Webhook event name -> the inquiry status it reports. Other events are acknowledged and ignored.
@@ -150,31 +162,70 @@ def apply_inquiry_status(attempt_id: int, update: InquiryUpdate) -> Outcome:
     Signals are sent by the core after the surrounding transaction commits. Never raises for a transition
     the core refuses or a name it refuses; lets other errors (a database failure) propagate.
     """
-    # The inquiry's row exists (committed) before the locking transaction starts: on MySQL/MariaDB,
-    # concurrent inserts of one key inside it take shared locks and then deadlock on the row lock.
-    if not PersonaInquiry.objects.filter(inquiry_id=update.inquiry_id).exists():
+    outcome = _apply_to_linked_inquiry(update)
+    if outcome is None:
+        # The inquiry's row is made (committed) outside the locking transaction, then locked: on
+        # MySQL/MariaDB, concurrent inserts of one key inside it take shared locks and then deadlock on the
+        # row lock. Usually the start view linked it already and this is not needed.
         link_inquiry(update.inquiry_id, attempt_id)
+        outcome = _apply_to_linked_inquiry(update, linked=True)
+    _log_outcome(update, attempt_id, outcome)
+    return outcome
+
+
+def apply_webhook_update(provider_id: str, update: InquiryUpdate) -> Outcome:
+    """
+    Apply a webhook's report to the attempt its inquiry verifies, as :func:`apply_inquiry_status`.
+
+    The inquiry's own row says which attempt that is (the start view linked it); for an inquiry not linked
+    yet, the attempt ``provider_id`` knows by the inquiry's id, linked then.
+
+    Raises:
+        VerificationAttemptNotFound: no attempt is known by the inquiry's id (or the linked one is gone).
+        VerificationAttemptInvalidField: the inquiry id is not one the core could store.
+    """
+    outcome = _apply_to_linked_inquiry(update)
+    if outcome is not None:
+        return outcome
+    attempt = api.get_verification_attempt_by_external_id(provider_id, update.inquiry_id)
+    return apply_inquiry_status(attempt.id, update)
+
+
+def _apply_to_linked_inquiry(update: InquiryUpdate, *, linked: bool = False) -> Outcome | None:
+    """
+    Apply ``update`` under the inquiry's row lock; None when no row links the inquiry yet (unless ``linked``:
+    then it must exist).
+    """
     with transaction.atomic():
         # The row lock serialises every report about one inquiry (two deliveries at once, webhook and
         # sync), so that the ordering check below compares against what was really applied last.
-        inquiry = PersonaInquiry.objects.select_for_update().get(inquiry_id=update.inquiry_id)
-        event = None
-        if update.event_id:
-            try:
-                with transaction.atomic():
-                    event = PersonaWebhookEvent.objects.create(
-                        event_id=update.event_id,
-                        inquiry_id=update.inquiry_id,
-                        name=update.event_name[:64],
-                        event_created_at=update.reported_at,
-                    )
-            except IntegrityError:
-                log.info("Persona event %s was already processed; ignored.", update.event_id)
-                return Outcome.DUPLICATE
+        try:
+            inquiry = PersonaInquiry.objects.select_for_update().get(inquiry_id=update.inquiry_id)
+        except PersonaInquiry.DoesNotExist:
+            if linked:
+                raise
+            return None
+        # Under the lock every delivery of this inquiry's events comes one after the other, so an event
+        # already recorded is seen here (Persona's event ids are unique across inquiries; were one reused,
+        # the INSERT below fails the request and Persona retries it).
+        if update.event_id and PersonaWebhookEvent.objects.filter(event_id=update.event_id).exists():
+            log.info("Persona event %s was already processed; ignored.", update.event_id)
+            return Outcome.DUPLICATE
         outcome = _apply_locked(inquiry, update)
-        if event is not None and outcome != Outcome.APPLIED:
-            event.outcome = outcome.value
-            event.save(update_fields=["outcome"])
+        if update.event_id:
+            PersonaWebhookEvent.objects.create(
+                event_id=update.event_id,
+                inquiry_id=update.inquiry_id,
+                name=update.event_name[:64],
+                event_created_at=update.reported_at,
+                outcome=outcome.value,
+            )
+    if not linked:  # else the caller logs, once
+        _log_outcome(update, inquiry.attempt_id, outcome)
+    return outcome
+
+
+def _log_outcome(update: InquiryUpdate, attempt_id: int, outcome: Outcome) -> None:
     log.info(
         "Persona inquiry %s (attempt %s): %s %r -> %s.",
         update.inquiry_id,
@@ -183,7 +234,6 @@ def apply_inquiry_status(attempt_id: int, update: InquiryUpdate) -> Outcome:
         update.status,
         outcome,
     )
-    return outcome
 
 
 def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
@@ -191,15 +241,12 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
     if update.reported_at is not None and last is not None and update.reported_at < last:
         return Outcome.STALE
     target = INQUIRY_STATUS_TO_ATTEMPT_STATUS.get(update.status)
-    attempt = api.get_verification_attempt(inquiry.attempt_id)
-    if target is None or target == attempt.status:
+    if target is None:
         # "created" (or a status Persona added later) says nothing new: keep the status we know, unless
-        # we know none yet. Another report of the attempt's own status (completed after started) is kept.
-        if target is not None or not inquiry.status:
+        # we know none yet.
+        if not inquiry.status:
             _remember(inquiry, update)
         return Outcome.UNCHANGED
-    if not can_transition(attempt.status, target):
-        return Outcome.STALE
     changes: dict[str, Any] = {"status": target}
     if target == VerificationAttemptStatus.APPROVED:
         # manage.py check refuses a DAYS_GOOD_FOR past idv_core's last date (persona.E006); were it set
@@ -211,6 +258,9 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
         if name and not is_redaction_requested(inquiry.inquiry_id):
             changes["name"] = name
     reason = f"Persona {update.event_name or 'sync'}: {update.status}"[:100]
+    # The core checks the attempt's status under its row lock: only a status that may move to the target
+    # (and is not already it) is changed; the attempt is not read beforehand.
+    changes["expected_status"] = FROM_STATUSES[target]
     try:
         try:
             api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
@@ -224,6 +274,13 @@ def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:
             )
             changes.pop("name", None)
             api.update_verification_attempt(inquiry.attempt_id, **changes, reason=reason)
+    except VerificationAttemptStatusChanged as changed:
+        if changed.current != target:
+            # Statuses never move backwards (approved -> pending, anything after denied).
+            return Outcome.STALE
+        # Another report of the attempt's own status (completed after started) is kept.
+        _remember(inquiry, update)
+        return Outcome.UNCHANGED
     except VerificationAttemptInvalidTransition:
         return Outcome.STALE
     _remember(inquiry, update)

@@ -32,6 +32,7 @@ from idv_persona.inquiries import (
     NAME_MAX_LENGTH,
     InquiryUpdate,
     apply_inquiry_status,
+    apply_webhook_update,
     clean_name,
     link_inquiry,
     persona_config,
@@ -276,7 +277,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         log.info("Ignored Persona event %s (%s).", event.event_id, _printable(event.name))
         return JsonResponse({"status": "ignored"})
     try:
-        attempt = api.get_verification_attempt_by_external_id(provider.id, event.update.inquiry_id)
+        outcome = apply_webhook_update(provider.id, event.update)
     except VerificationAttemptInvalidField:
         return JsonResponse({"error": "malformed inquiry id"}, status=400)
     except VerificationAttemptNotFound:
@@ -292,7 +293,6 @@ def webhook(request: HttpRequest) -> HttpResponse:
             return JsonResponse({"status": "ignored"})
         log.warning("Persona event %s names unknown inquiry %s.", event.event_id, event.update.inquiry_id)
         return JsonResponse({"error": "unknown inquiry"}, status=404)
-    outcome = apply_inquiry_status(attempt.id, event.update)
     return JsonResponse({"status": outcome.value})
 
 

@@ -80,3 +80,34 @@ def test_the_default_instructions_apply_without_any_host_setting(settings):
         .setting("IDV_MANUAL_INSTRUCTIONS")
         .startswith("A member of our support team")
     )
+
+
+def test_a_pending_event_again_keeps_the_queued_row_and_its_time(user, django_assert_num_queries):
+    attempt_id = api.create_verification_attempt(user, "Ada", "pending", provider="testprovider")
+    event = SimpleNamespace(attempt_id=attempt_id)
+    # The attempt's lookup, then one INSERT (not get_or_create's SELECT, SAVEPOINT, INSERT, RELEASE).
+    with django_assert_num_queries(2):
+        handlers.queue_pending_attempt(None, idv_attempt=event, metadata=SimpleNamespace(time=timezone.now()))
+    first = PendingAttempt.objects.get(attempt_id=attempt_id)
+    assert (first.learner_id, first.provider) == (user.pk, "testprovider")
+    later = SimpleNamespace(time=first.pending_since + timezone.timedelta(hours=1))
+    # Again: the same INSERT, which keeps the row already there.
+    with django_assert_num_queries(2):
+        handlers.queue_pending_attempt(None, idv_attempt=event, metadata=later)
+    assert list(PendingAttempt.objects.values_list("attempt_id", "pending_since")) == [
+        (attempt_id, first.pending_since)
+    ]
+
+
+def test_a_decision_takes_the_attempt_out_of_the_queue_in_one_delete(user, django_assert_num_queries):
+    attempt_id = api.create_verification_attempt(user, "Ada", "pending", provider="testprovider")
+    event = SimpleNamespace(attempt_id=attempt_id)
+    handlers.queue_pending_attempt(None, idv_attempt=event, metadata=SimpleNamespace(time=timezone.now()))
+    assert PendingAttempt.objects.filter(attempt_id=attempt_id).exists()
+    # The attempt's lookup, then the DELETE.
+    with django_assert_num_queries(2):
+        handlers.unqueue_decided_attempt(None, idv_attempt=event, metadata=None)
+    assert not PendingAttempt.objects.filter(attempt_id=attempt_id).exists()
+    # An attempt never queued: the same DELETE, matching nothing.
+    with django_assert_num_queries(2):
+        handlers.unqueue_decided_attempt(None, idv_attempt=event, metadata=None)

@@ -44,19 +44,36 @@ def test_a_verified_name_over_255_characters_is_refused_not_cut(persona_attempt,
     assert "Adaline" not in caplog.text
 
 
-def test_a_concurrent_change_between_read_and_write_is_stale(persona_attempt, monkeypatch):
+def test_a_concurrent_change_before_the_write_is_stale(persona_attempt, monkeypatch):
     attempt_id, inquiry_id = persona_attempt("pending")
-    real_get = api.get_verification_attempt
+    real_update = api.update_verification_attempt
 
-    def read_then_staff_denies(pk):
-        record = real_get(pk)
-        api.update_verification_attempt(pk, status="denied", reason="staff, meanwhile")
-        return record
+    def staff_denies_first(pk, **changes):
+        real_update(pk, status="denied", reason="staff, meanwhile")
+        return real_update(pk, **changes)
 
-    monkeypatch.setattr(inquiries.api, "get_verification_attempt", read_then_staff_denies)
+    monkeypatch.setattr(inquiries.api, "update_verification_attempt", staff_denies_first)
     update = InquiryUpdate(inquiry_id=inquiry_id, status="approved", reported_at=None)
     assert apply_inquiry_status(attempt_id, update) == Outcome.STALE
-    assert real_get(attempt_id).status == "denied"
+    assert api.get_verification_attempt(attempt_id).status == "denied"
+
+
+def test_another_approval_of_an_approved_attempt_changes_neither_its_name_nor_its_expiration(
+    persona_attempt,
+):
+    attempt_id, inquiry_id = persona_attempt("pending")
+    first = InquiryUpdate(
+        inquiry_id=inquiry_id, status="approved", reported_at=None, verified_name="Ada King"
+    )
+    assert apply_inquiry_status(attempt_id, first) == Outcome.APPLIED
+    approved = api.get_verification_attempt(attempt_id)
+    again = InquiryUpdate(
+        inquiry_id=inquiry_id, status="approved", reported_at=None, verified_name="Someone Else"
+    )
+    assert apply_inquiry_status(attempt_id, again) == Outcome.UNCHANGED
+    attempt = api.get_verification_attempt(attempt_id)
+    assert (attempt.name, attempt.expiration_datetime) == ("Ada King", approved.expiration_datetime)
+    assert attempt.modified == approved.modified
 
 
 def test_a_created_report_keeps_the_status_already_known(persona_attempt):

@@ -485,3 +485,38 @@ def test_two_deliveries_of_one_event_at_once_apply_once(persona_attempt, signals
         thread.join()
     assert sorted(results) == ["applied", "duplicate", "duplicate", "duplicate"]
     assert signals.types.count("approved") == 1
+
+
+# --- the linked inquiry's path -----------------------------------------------------------------------
+
+
+def test_an_event_of_a_linked_inquiry_whose_attempt_is_gone_is_unknown(persona_attempt, post_webhook, user):
+    from idv_persona.inquiries import link_inquiry
+
+    attempt_id, inquiry_id = persona_attempt("pending")
+    link_inquiry(inquiry_id, attempt_id, status="pending")
+    user.delete()  # the attempt goes with its learner; the inquiry's row (no foreign key) stays
+    response = post_webhook(event_body("inquiry.approved", inquiry_id))
+    assert (response.status_code, response.json()) == (404, {"error": "unknown inquiry"})
+    # Not recorded: Persona's retry is processed, not taken for a duplicate.
+    assert not PersonaWebhookEvent.objects.exists()
+
+
+def test_a_webhook_of_a_linked_inquiry_reads_neither_the_attempt_nor_the_event_twice(
+    persona_attempt, post_webhook, django_assert_num_queries
+):
+    from idv_persona.inquiries import link_inquiry
+
+    attempt_id, inquiry_id = persona_attempt("created")
+    link_inquiry(inquiry_id, attempt_id, status="created")
+    # Inside the test's transaction (no BEGIN/COMMIT, no savepoint of the core's): lock the inquiry, look
+    # for the event, lock the attempt, UPDATE it, its history row, the learner (for the event), UPDATE the
+    # inquiry, INSERT the event. The attempt is neither looked up by the inquiry id nor read unlocked.
+    with django_assert_num_queries(10):  # + the savepoint of the webhook's transaction and its release
+        response = post_webhook(event_body("inquiry.started", inquiry_id, status="pending"))
+    assert response.json() == {"status": "applied"}
+    # Another report of the status it has: lock, event, the attempt's lock (unchanged), UPDATE the
+    # inquiry, INSERT the event.
+    with django_assert_num_queries(7):
+        response = post_webhook(event_body("inquiry.completed", inquiry_id, status="completed"))
+    assert response.json() == {"status": "unchanged"}
