@@ -209,6 +209,8 @@ def test_events_piled_up_behind_an_uncommitted_link_do_not_deadlock(atomic_reque
     the link too (INSERT IGNORE). When it commits, each holds a shared lock on the duplicate; inside one
     request-wide transaction (ATOMIC_REQUESTS) each then asks for the row's exclusive lock: a deadlock
     (MySQL 1213, a 500). In the webhook's own short transactions the shared locks end with each statement.
+    A delivery now first asks for the linked row's lock (the start view links the inquiry before Persona
+    sends anything): behind an uncommitted link it waits there, or at the INSERT IGNORE when it found none.
     """
     inquiry_id = "inq_pileup0000000001"
     attempt_id = api.create_verification_attempt(
@@ -243,7 +245,9 @@ def test_events_piled_up_behind_an_uncommitted_link_do_not_deadlock(atomic_reque
     at_the_link = threading.Semaphore(0)
 
     def signal_at_the_link(execute, sql, params, many, context):
-        if sql.startswith("INSERT IGNORE INTO `idv_persona_personainquiry`"):
+        inserts = sql.startswith("INSERT IGNORE INTO `idv_persona_personainquiry`")
+        locks = "FROM `idv_persona_personainquiry`" in sql and sql.endswith("FOR UPDATE")
+        if inserts or locks:
             at_the_link.release()
         return execute(sql, params, many, context)
 
@@ -265,7 +269,7 @@ def test_events_piled_up_behind_an_uncommitted_link_do_not_deadlock(atomic_reque
                 connections.close_all()
 
         futures = [pool.submit(deliver, client) for client in clients]
-        # Commit the link once the three deliveries are at their INSERT IGNORE of it (blocked behind it).
+        # Commit the link once the three deliveries are at its lock or INSERT IGNORE (blocked behind it).
         for _ in range(3):
             assert at_the_link.acquire(timeout=DEADLOCK_GUARD_SECONDS)
         release.set()
