@@ -419,7 +419,10 @@ def update_verification_attempt(
     setting the status the attempt already has changes nothing and sends nothing. When the attempt
     becomes ``approved``, ``expiration_datetime`` is not given and the attempt has none, it expires
     ``IDV_DAYS_GOOD_FOR`` days from now. Inside the LMS (``IDV_PLATFORM_MIRROR``) the platform's row is
-    updated in the same transaction (and written first if the attempt predates the mirror).
+    updated in the same transaction (and written first if the attempt predates the mirror). Called inside
+    a transaction of the caller's, it makes no savepoint of its own: every refusal below but
+    ``VerificationAttemptAlreadyExists`` comes before any write, and the caller's transaction stays usable
+    after it.
 
     Args:
         attempt_id: The id :func:`create_verification_attempt` returned.
