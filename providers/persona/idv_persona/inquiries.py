@@ -169,7 +169,6 @@ def apply_inquiry_status(attempt_id: int, update: InquiryUpdate) -> Outcome:
         # row lock. Usually the start view linked it already and this is not needed.
         link_inquiry(update.inquiry_id, attempt_id)
         outcome = _apply_to_linked_inquiry(update, linked=True)
-    _log_outcome(update, attempt_id, outcome)
     return outcome
 
 
@@ -220,20 +219,15 @@ def _apply_to_linked_inquiry(update: InquiryUpdate, *, linked: bool = False) -> 
                 event_created_at=update.reported_at,
                 outcome=outcome.value,
             )
-    if not linked:  # else the caller logs, once
-        _log_outcome(update, inquiry.attempt_id, outcome)
-    return outcome
-
-
-def _log_outcome(update: InquiryUpdate, attempt_id: int, outcome: Outcome) -> None:
     log.info(
         "Persona inquiry %s (attempt %s): %s %r -> %s.",
         update.inquiry_id,
-        attempt_id,
+        inquiry.attempt_id,
         update.event_name or "sync",
         update.status,
         outcome,
     )
+    return outcome
 
 
 def _apply_locked(inquiry: PersonaInquiry, update: InquiryUpdate) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -142,3 +143,17 @@ def test_error_bodies_that_are_not_json_api_are_described(persona_api):
     for suffix, message in (("a", "no JSON:API error body"), ("b", "Bad"), ("c", "no error title")):
         with pytest.raises(PersonaRequestRejected, match=message):
             client.retrieve_inquiry(f"inq_{suffix}")
+
+
+def test_each_report_is_logged_once_whether_its_inquiry_was_linked_or_not(persona_attempt, caplog):
+    attempt_id, inquiry_id = persona_attempt("created")
+    caplog.set_level(logging.INFO, logger="idv_persona")
+    started = InquiryUpdate(inquiry_id=inquiry_id, status="pending", reported_at=None, event_name="sync")
+    assert apply_inquiry_status(attempt_id, started) == Outcome.APPLIED  # links the inquiry first
+    approved = InquiryUpdate(inquiry_id=inquiry_id, status="approved", reported_at=None, event_name="sync")
+    assert apply_inquiry_status(attempt_id, approved) == Outcome.APPLIED  # already linked
+    lines = [record.getMessage() for record in caplog.records if record.name == "idv_persona.inquiries"]
+    assert lines == [
+        f"Persona inquiry {inquiry_id} (attempt {attempt_id}): sync 'pending' -> applied.",
+        f"Persona inquiry {inquiry_id} (attempt {attempt_id}): sync 'approved' -> applied.",
+    ]
