@@ -202,28 +202,10 @@ def _peak_kib(call: Any) -> tuple[float, Any]:
 
 
 def _serving_a_request() -> Any:
-    from contextlib import contextmanager
+    # As Django's handlers mark a request, without closing the benchmark's connection.
+    from idv_core.testing import serving_a_request
 
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    def send(signal: Any) -> None:
-        # As Django's handlers mark a request, without closing the benchmark's connection.
-        signal.disconnect(close_old_connections)
-        try:
-            signal.send(sender=None)
-        finally:
-            signal.connect(close_old_connections)
-
-    @contextmanager
-    def serving():
-        send(request_started)
-        try:
-            yield
-        finally:
-            send(request_finished)
-
-    return serving()
+    return serving_a_request()
 
 
 def measure(size: int, runs: int, bulk_runs: int, base: dict[str, float]) -> list[Figure]:

@@ -105,28 +105,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 @pytest.fixture
 def serving_a_request():
-    """
-    Return a context manager inside which this thread serves a request, as Django's handlers mark one
-    (the request_started and request_finished signals, without closing the test's database connection).
-    """
-    from contextlib import contextmanager
+    """idv_core.testing.serving_a_request: a context manager inside which this thread serves a request."""
+    from idv_core.testing import serving_a_request
 
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    def send(signal) -> None:
-        signal.disconnect(close_old_connections)
-        try:
-            signal.send(sender=None)
-        finally:
-            signal.connect(close_old_connections)
-
-    @contextmanager
-    def serving():
-        send(request_started)
-        try:
-            yield
-        finally:
-            send(request_finished)
-
-    return serving
+    return serving_a_request

@@ -13,7 +13,8 @@ Django app: ``from idv_core.testing.settings import *`` then add the app to ``IN
 Fixtures: :func:`idv_learner`, :func:`idv_events` (the IDV signals your code caused, as receivers get them:
 after the commit), :func:`idv_enable_provider`, :func:`idv_fresh_registry`. The mixin:
 :class:`ProviderContractTests`, which a provider's test module subclasses to check the rules every provider
-keeps. Needs pytest and pytest-django.
+keeps. :func:`serving_a_request`: a block that counts as one request (idv_core's request cache). Needs
+pytest and pytest-django.
 """
 
 import pytest
@@ -30,6 +31,7 @@ from idv_core.testing.fixtures import (  # noqa: E402
     idv_fresh_registry,
     idv_learner,
     record_idv_events,
+    serving_a_request,
 )
 
 __all__ = [
@@ -40,4 +42,5 @@ __all__ = [
     "idv_fresh_registry",
     "idv_learner",
     "record_idv_events",
+    "serving_a_request",
 ]

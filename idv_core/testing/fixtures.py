@@ -44,6 +44,30 @@ class IDVEventRecorder:
         return [data for _event_type, data, _metadata in self.events]
 
 
+@contextlib.contextmanager
+def serving_a_request() -> Iterator[None]:
+    """
+    Within the block, this thread serves a request as Django's handlers mark one: ``request_started`` on
+    entering, ``request_finished`` on leaving (what idv_core's request cache follows), without closing the
+    caller's database connection as a real request's end would.
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    def send(signal: Any) -> None:
+        signal.disconnect(close_old_connections)
+        try:
+            signal.send(sender=None)
+        finally:
+            signal.connect(close_old_connections)
+
+    send(request_started)
+    try:
+        yield
+    finally:
+        send(request_finished)
+
+
 @pytest.fixture
 def idv_learner(db: Any) -> Any:
     """A saved learner with a full name (``Ada Lovelace<n>``), a username and an e-mail."""

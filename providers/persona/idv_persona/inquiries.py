@@ -163,13 +163,7 @@ def apply_inquiry_status(attempt_id: int, update: InquiryUpdate) -> Outcome:
     the core refuses or a name it refuses; lets other errors (a database failure) propagate.
     """
     outcome = _apply_to_linked_inquiry(update)
-    if outcome is None:
-        # The inquiry's row is made (committed) outside the locking transaction, then locked: on
-        # MySQL/MariaDB, concurrent inserts of one key inside it take shared locks and then deadlock on the
-        # row lock. Usually the start view linked it already and this is not needed.
-        link_inquiry(update.inquiry_id, attempt_id)
-        outcome = _apply_to_linked_inquiry(update, linked=True)
-    return outcome
+    return _link_and_apply(attempt_id, update) if outcome is None else outcome
 
 
 def apply_webhook_update(provider_id: str, update: InquiryUpdate) -> Outcome:
@@ -187,7 +181,17 @@ def apply_webhook_update(provider_id: str, update: InquiryUpdate) -> Outcome:
     if outcome is not None:
         return outcome
     attempt = api.get_verification_attempt_by_external_id(provider_id, update.inquiry_id)
-    return apply_inquiry_status(attempt.id, update)
+    return _link_and_apply(attempt.id, update)
+
+
+def _link_and_apply(attempt_id: int, update: InquiryUpdate) -> Outcome:
+    # The inquiry's row is made (committed) outside the locking transaction, then locked: on MySQL/MariaDB,
+    # concurrent inserts of one key inside it take shared locks and then deadlock on the row lock. Usually
+    # the start view linked it already and this is not needed.
+    link_inquiry(update.inquiry_id, attempt_id)
+    outcome = _apply_to_linked_inquiry(update, linked=True)
+    assert outcome is not None  # noqa: S101 -- linked=True raises rather than answer None
+    return outcome
 
 
 def _apply_to_linked_inquiry(update: InquiryUpdate, *, linked: bool = False) -> Outcome | None:
