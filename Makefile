@@ -207,9 +207,10 @@ test-wheels: dist ## install the built wheels in a fresh venv; the demo (a copy,
 	grep -q "idv-relay" build/wheels-tutor-root/env/local/docker-compose.yml
 	@echo "tutor-contrib-idv from its wheel: plugin enabled, settings and the idv-relay service rendered"
 
-# The read path's own SQL (idv_core.read_sql) against the ORM, and its query counts, on PostgreSQL too.
+# The read path's own SQL (idv_core.read_sql, idv_core.rows) against the ORM, and its query counts, on
+# PostgreSQL too.
 READ_PATH_TESTS := tests/core/test_read_path.py tests/core/test_write_sql.py tests/core/test_read_cache.py tests/core/test_query_counts.py \
-	tests/core/test_api_read.py
+	tests/core/test_api_read.py tests/core/test_rows.py
 
 test-integration: $(ISTAMP) test-plugins axe-core ## run every test on the real MariaDB, Redis and Chromium; the read path on PostgreSQL
 	$(BIN)/pytest -m "integration or not integration" --ds=tests.settings_integration --no-cov tests

@@ -18,7 +18,7 @@ bound by them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
-from django.db.models.expressions import Col
-from django.db.transaction import TransactionManagementError
+from django.db.models import Model
 
+from idv_core import rows
 from idv_core.data import VerificationAttemptRecord
 from idv_core.models import VerificationAttempt
+from idv_core.rows import Column, column
 from idv_core.statuses import VerificationAttemptStatus
 
 if TYPE_CHECKING:
@@ -59,31 +59,13 @@ _RECORD_FIELDS = (
 
 
 @dataclass(frozen=True)
-class _Column:
-    """A column of the table, with the names of the connection's converters of its values."""
-
-    name: str
-    expression: Col
-    # Names of methods of connection.ops (found again on each connection) and the field's own converters.
-    ops_converters: tuple[str, ...]
-    field_converters: tuple[Callable[..., Any], ...]
-
-    def convert(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
-        for name in self.ops_converters:
-            value = getattr(connection.ops, name)(value, self.expression, connection)
-        for converter in self.field_converters:
-            value = converter(value, self.expression, connection)
-        return value
-
-
-@dataclass(frozen=True)
 class _Statements:
     """The read path's statements for one database vendor."""
 
     is_verified: str
     attempts_of_user: str
-    expiration: _Column
-    hidden: _Column
+    expiration: Column
+    hidden: Column
     # The bulk statements end with an IN list whose length varies: see _in_list().
     verified_among: str
     mirrored_approved_among: str
@@ -91,17 +73,7 @@ class _Statements:
     attempt_by_id: str
     attempt_by_external_id: str
     attempts_named_by_event: str
-    record_columns: tuple[_Column, ...]
-
-
-def _column(connection: BaseDatabaseWrapper, field: Field) -> _Column:
-    expression = field.get_col(field.model._meta.db_table)
-    return _Column(
-        name=connection.ops.quote_name(field.column),
-        expression=expression,
-        ops_converters=tuple(c.__name__ for c in connection.ops.get_db_converters(expression)),
-        field_converters=tuple(field.get_db_converters(connection)),
-    )
+    record_columns: tuple[Column, ...]
 
 
 @functools.cache
@@ -115,9 +87,9 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
         return connection.ops.quote_name(meta.get_field(field_name).column)
 
     pk, user, status = connection.ops.quote_name(meta.pk.column), name("user"), name("status")
-    expiration = _column(connection, meta.get_field("expiration_datetime"))
+    expiration = column(connection, meta.get_field("expiration_datetime"))
     platform = name("platform_attempt_id")
-    record_columns = tuple(_column(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
+    record_columns = tuple(column(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
     record = f"SELECT {', '.join(column.name for column in record_columns)} FROM {table} WHERE "  # noqa: S608
     # Identifiers only, quoted by the connection; every value is a parameter (hence the noqa: S608).
     current = f"{status} = %s AND ({expiration.name} IS NULL OR {expiration.name} > %s)"
@@ -128,7 +100,7 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
             f"FROM {table} WHERE {user} = %s ORDER BY {pk} DESC"
         ),
         expiration=expiration,
-        hidden=_column(connection, meta.get_field("hide_status_from_user")),
+        hidden=column(connection, meta.get_field("hide_status_from_user")),
         verified_among=f"SELECT DISTINCT {user} FROM {table} WHERE {current} AND {user} IN ",  # noqa: S608
         mirrored_approved_among=(
             f"SELECT DISTINCT {user} FROM {table} WHERE {status} = %s "  # noqa: S608
@@ -207,7 +179,7 @@ def _records(sql: str, params: tuple[Any, ...]) -> list[VerificationAttemptRecor
 
 
 def _to_record(
-    row: tuple, columns: tuple[_Column, ...], connection: BaseDatabaseWrapper
+    row: tuple, columns: tuple[Column, ...], connection: BaseDatabaseWrapper
 ) -> VerificationAttemptRecord:
     values = [column.convert(value, connection) for column, value in zip(columns, row, strict=True)]
     pk, user_id, name, status, provider, external_id, expiration, hidden, created, modified, platform_id = (
@@ -255,51 +227,6 @@ def attempts_named_by_event(attempt_id: int) -> list[VerificationAttemptRecord]:
 # --- write path ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ModelRow:
-    """One whole row of a model by primary key, for one vendor: its SELECT and its columns' converters."""
-
-    select: str
-    locking_select: str
-    attnames: tuple[str, ...]
-    columns: tuple[_Column, ...]
-
-
-@functools.cache
-def _model_row(model: type[Model], vendor: str, connection_alias: str) -> _ModelRow:
-    # Keyed by model and vendor, as _statements.
-    connection = connections[connection_alias]
-    meta = model._meta
-    fields = meta.concrete_fields
-    columns = tuple(_column(connection, field) for field in fields)
-    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
-    select = (
-        f"SELECT {', '.join(column.name for column in columns)} "  # noqa: S608 -- quoted identifiers only
-        f"FROM {table} WHERE {pk} = %s"
-    )
-    # SQLite has no row locks (it locks the database at the first write): the ORM omits FOR UPDATE there.
-    lock = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
-    return _ModelRow(
-        select=select,
-        locking_select=select + lock,
-        attnames=tuple(field.attname for field in fields),
-        columns=columns,
-    )
-
-
-def _instance(model: type[Model], alias: str, pk: int, *, for_update: bool) -> Any:
-    connection = connections[alias]
-    row_sql = _model_row(model, connection.vendor, alias)
-    with connection.cursor() as cursor:
-        cursor.execute(row_sql.locking_select if for_update else row_sql.select, (pk,))
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = [column.convert(value, connection) for column, value in zip(row_sql.columns, row, strict=True)]
-    # What the ORM's iterator does with a row: an instance loaded from ``alias``, not being added.
-    return model.from_db(alias, row_sql.attnames, values)
-
-
 def _write_alias(model: type[Model]) -> str:
     return router.db_for_write(model) if router.routers else DEFAULT_DB_ALIAS
 
@@ -312,19 +239,14 @@ def lock_attempt(attempt_id: int) -> VerificationAttempt | None:
     """
     if not _ID_MIN <= attempt_id <= _ID_MAX:
         return None
-    alias = _write_alias(VerificationAttempt)
-    connection = connections[alias]
-    if connection.features.has_select_for_update and connection.get_autocommit():
-        # As the ORM refuses it: outside a transaction the lock would end with the statement.
-        raise TransactionManagementError("lock_attempt() cannot be used outside of a transaction.")
-    return _instance(VerificationAttempt, alias, attempt_id, for_update=True)
+    # Outside a transaction it raises TransactionManagementError, as the ORM does.
+    return rows.get_row(VerificationAttempt, for_update=True, id=attempt_id)
 
 
 def user_by_id(user_id: int) -> AbstractBaseUser | None:
     """The user model's row ``user_id`` (``get_user_model().objects.get(pk=...)``), or None."""
     user_model = get_user_model()
-    alias = router.db_for_read(user_model) if router.routers else DEFAULT_DB_ALIAS
-    return _instance(user_model, alias, user_id, for_update=False)
+    return rows.get_row(user_model, **{user_model._meta.pk.name: user_id})
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from idv_core.exceptions import (
     VerificationAttemptInvalidTransition,
     VerificationAttemptNotFound,
 )
-from idv_core.models import VerificationAttempt
+from idv_core.models import AttemptHistoryManager, VerificationAttempt
 
 pytestmark = pytest.mark.django_db
 
@@ -350,6 +350,18 @@ def test_every_change_is_kept_with_who_and_why(user, staff_user):
     assert [row.history_user_id for row in history] == [staff_user.pk, None, staff_user.pk]
     assert history[0].history_change_reason == "imported from the old system"
     assert history[2].history_change_reason == "document expired"
+
+
+def test_an_attempts_history_manager_class_is_built_once_and_still_reads_its_history(user):
+    # simple-history's descriptor would build a new manager class on every save it records (issue 12).
+    attempt_id = api.create_verification_attempt(user, "Ada", "created")
+    api.update_verification_attempt(attempt_id, status="pending")
+    first, second = (VerificationAttempt.objects.get(pk=attempt_id) for _ in range(2))
+    assert type(first.history) is type(second.history)
+    assert isinstance(first.history, AttemptHistoryManager)
+    # The instance's own history, newest first, as simple-history's manager gives it.
+    assert [row.status for row in first.history.all()] == ["pending", "created"]
+    assert first.history.most_recent().status == "pending"
 
 
 def test_a_no_op_update_writes_no_history_row(attempt_id):

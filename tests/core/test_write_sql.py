@@ -71,17 +71,6 @@ def test_lock_attempt_of_no_attempt_is_none(attempt_id):
         assert read_sql.lock_attempt(attempt_id) is None
 
 
-def test_the_locking_select_locks_where_the_database_has_row_locks():
-    statement = read_sql._model_row(VerificationAttempt, connection.vendor, connection.alias)
-    if connection.features.has_select_for_update:
-        assert statement.locking_select == f"{statement.select} {connection.ops.for_update_sql()}"
-    else:
-        assert statement.locking_select == statement.select
-    assert f"FROM {connection.ops.quote_name(VerificationAttempt._meta.db_table)} " in statement.select
-    # Built once per vendor.
-    assert read_sql._model_row(VerificationAttempt, connection.vendor, connection.alias) is statement
-
-
 @pytest.mark.django_db(transaction=True)
 def test_lock_attempt_outside_a_transaction_is_refused_where_it_would_lock_nothing(make_user):
     attempt = VerificationAttempt.objects.create(user=make_user(), name="N", status="created")

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from idv_core import api
+from idv_core import api, rows
 from idv_core.data import VerificationAttemptRecord
 from idv_core.exceptions import VerificationAttemptStatusChanged
 from idv_core.statuses import VerificationAttemptStatus
@@ -178,16 +178,15 @@ def queue_if_pending(record: VerificationAttemptRecord, *, pending_since: dateti
     if record.status != VerificationAttemptStatus.PENDING:
         return False
     # One INSERT that keeps the row already queued (and its pending_since), where get_or_create() would
-    # make four round trips (SELECT, SAVEPOINT, INSERT, RELEASE): it runs on every pending attempt's event.
-    PendingAttempt.objects.bulk_create(
-        [
-            PendingAttempt(
-                attempt_id=record.id,
-                learner_id=record.user_id,
-                provider=record.provider,
-                pending_since=pending_since,
-            )
-        ],
+    # make four round trips (SELECT, SAVEPOINT, INSERT, RELEASE): it runs on every pending attempt's event,
+    # so its statement is built once (idv_core.rows).
+    rows.insert_row(
+        PendingAttempt(
+            attempt_id=record.id,
+            learner_id=record.user_id,
+            provider=record.provider,
+            pending_since=pending_since,
+        ),
         ignore_conflicts=True,
     )
     return True

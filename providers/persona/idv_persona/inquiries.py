@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.db import transaction
 from django.utils import timezone
 
-from idv_core import api
+from idv_core import api, rows
 from idv_core.exceptions import (
     VerificationAttemptInvalidName,
     VerificationAttemptInvalidTransition,
@@ -202,26 +202,28 @@ def _apply_to_linked_inquiry(update: InquiryUpdate, *, linked: bool = False) -> 
     with transaction.atomic():
         # The row lock serialises every report about one inquiry (two deliveries at once, webhook and
         # sync), so that the ordering check below compares against what was really applied last.
-        try:
-            inquiry = PersonaInquiry.objects.select_for_update().get(inquiry_id=update.inquiry_id)
-        except PersonaInquiry.DoesNotExist:
+        # One statement built once (idv_core.rows), not a queryset per webhook: this path is the webhook's.
+        inquiry = rows.get_row(PersonaInquiry, for_update=True, inquiry_id=update.inquiry_id)
+        if inquiry is None:
             if linked:
-                raise
+                raise PersonaInquiry.DoesNotExist(f"Persona inquiry {update.inquiry_id} is not linked.")
             return None
         # Under the lock every delivery of this inquiry's events comes one after the other, so an event
         # already recorded is seen here (Persona's event ids are unique across inquiries; were one reused,
         # the INSERT below fails the request and Persona retries it).
-        if update.event_id and PersonaWebhookEvent.objects.filter(event_id=update.event_id).exists():
+        if update.event_id and rows.row_exists(PersonaWebhookEvent, event_id=update.event_id):
             log.info("Persona event %s was already processed; ignored.", update.event_id)
             return Outcome.DUPLICATE
         outcome = _apply_locked(inquiry, update)
         if update.event_id:
-            PersonaWebhookEvent.objects.create(
-                event_id=update.event_id,
-                inquiry_id=update.inquiry_id,
-                name=update.event_name[:64],
-                event_created_at=update.reported_at,
-                outcome=outcome.value,
+            rows.insert_row(
+                PersonaWebhookEvent(
+                    event_id=update.event_id,
+                    inquiry_id=update.inquiry_id,
+                    name=update.event_name[:64],
+                    event_created_at=update.reported_at,
+                    outcome=outcome.value,
+                )
             )
     log.info(
         "Persona inquiry %s (attempt %s): %s %r -> %s.",
@@ -291,7 +293,7 @@ def _remember(inquiry: PersonaInquiry, update: InquiryUpdate) -> None:
         inquiry.last_event_at is None or update.reported_at > inquiry.last_event_at
     ):
         inquiry.last_event_at = update.reported_at
-    inquiry.save(update_fields=["status", "last_event_at", "modified"])
+    rows.update_row(inquiry, ["status", "last_event_at", "modified"])
 
 
 def retire_user_webhook_events(user_id: int, provider_id: str) -> int:

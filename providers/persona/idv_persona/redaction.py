@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from idv_core import api
+from idv_core import api, rows
 from idv_persona.client import PersonaClient, PersonaError, PersonaRequestRejected, PersonaUnavailable
 from idv_persona.models import PersonaRedaction
 
@@ -87,7 +87,7 @@ def schedule_redaction_task() -> None:
 
 def is_redaction_requested(inquiry_id: str) -> bool:
     """Whether the inquiry's learner was retired (its redaction is pending or done)."""
-    return PersonaRedaction.objects.filter(inquiry_id=inquiry_id).exists()
+    return rows.row_exists(PersonaRedaction, inquiry_id=inquiry_id)
 
 
 def redact_pending(client: PersonaClient | None = None, *, limit: int | None = None) -> RedactionRun:
