@@ -24,7 +24,7 @@ from bench.report import Table, write_json
 FULL = {
     "reads": ["--sizes", "10000,100000,1000000", "--runs", "3000", "--bulk-runs", "7"],
     "writes": ["--repeat", "300"],
-    "webhook_server": ["--inquiries", "600", "--noop", "1500"],
+    "webhook_server": ["--inquiries", "600", "--rounds", "3", "--noop", "1500"],
 }
 QUICK = {
     "reads": ["--sizes", "10000", "--runs", "400", "--bulk-runs", "2"],
