@@ -31,7 +31,7 @@ from django.db.models import Model
 from idv_core import rows
 from idv_core.data import VerificationAttemptRecord
 from idv_core.models import VerificationAttempt
-from idv_core.rows import Column, column
+from idv_core.rows import Column, column_of
 from idv_core.statuses import VerificationAttemptStatus
 
 if TYPE_CHECKING:
@@ -87,9 +87,9 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
         return connection.ops.quote_name(meta.get_field(field_name).column)
 
     pk, user, status = connection.ops.quote_name(meta.pk.column), name("user"), name("status")
-    expiration = column(connection, meta.get_field("expiration_datetime"))
+    expiration = column_of(connection, meta.get_field("expiration_datetime"))
     platform = name("platform_attempt_id")
-    record_columns = tuple(column(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
+    record_columns = tuple(column_of(connection, meta.get_field(field)) for field in _RECORD_FIELDS)
     record = f"SELECT {', '.join(column.name for column in record_columns)} FROM {table} WHERE "  # noqa: S608
     # Identifiers only, quoted by the connection; every value is a parameter (hence the noqa: S608).
     current = f"{status} = %s AND ({expiration.name} IS NULL OR {expiration.name} > %s)"
@@ -100,7 +100,7 @@ def _statements(vendor: str, connection_alias: str) -> _Statements:
             f"FROM {table} WHERE {user} = %s ORDER BY {pk} DESC"
         ),
         expiration=expiration,
-        hidden=column(connection, meta.get_field("hide_status_from_user")),
+        hidden=column_of(connection, meta.get_field("hide_status_from_user")),
         verified_among=f"SELECT DISTINCT {user} FROM {table} WHERE {current} AND {user} IN ",  # noqa: S608
         mirrored_approved_among=(
             f"SELECT DISTINCT {user} FROM {table} WHERE {status} = %s "  # noqa: S608
@@ -246,7 +246,7 @@ def lock_attempt(attempt_id: int) -> VerificationAttempt | None:
 def user_by_id(user_id: int) -> AbstractBaseUser | None:
     """The user model's row ``user_id`` (``get_user_model().objects.get(pk=...)``), or None."""
     user_model = get_user_model()
-    return rows.get_row(user_model, **{user_model._meta.pk.name: user_id})
+    return rows.get_row(user_model, pk=user_id)
 
 
 @functools.cache

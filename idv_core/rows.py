@@ -61,7 +61,7 @@ class Column:
         return value
 
 
-def column(connection: BaseDatabaseWrapper, field: Field) -> Column:
+def column_of(connection: BaseDatabaseWrapper, field: Field) -> Column:
     """``field``'s column for ``connection``: its quoted name and the converters the ORM applies to it."""
     expression = field.get_col(field.model._meta.db_table)
     return Column(
@@ -80,8 +80,10 @@ def _alias(model: type[Model], *, write: bool) -> str:
 
 
 def _fields(model: type[Model], names: Iterable[str]) -> tuple[Field, ...]:
-    # get_field() knows a foreign key by its name and by its attname ("attempt" and "attempt_id").
-    fields = tuple(model._meta.get_field(name) for name in names)
+    # get_field() knows a foreign key by its name and by its attname ("attempt" and "attempt_id"); "pk" is
+    # the primary key's name, as in the ORM's lookups.
+    meta = model._meta
+    fields = tuple(meta.pk if name == "pk" else meta.get_field(name) for name in names)
     for field in fields:
         if not getattr(field, "concrete", False) or field.many_to_many:
             raise ValueError(f"{model.__name__}.{field.name} is not a column of its table.")
@@ -115,7 +117,7 @@ def _select(model: type[Model], names: tuple[str, ...], vendor: str, alias: str)
     keys = _fields(model, names)
     table = connection.ops.quote_name(meta.db_table)
     where = " AND ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in keys)
-    columns = tuple(column(connection, field) for field in meta.concrete_fields)
+    columns = tuple(column_of(connection, field) for field in meta.concrete_fields)
     # Two rows at most: one is the answer, a second one says the key was not unique.
     select = (
         f"SELECT {', '.join(c.name for c in columns)} FROM {table} WHERE {where} "  # noqa: S608 -- quoted

@@ -48,8 +48,11 @@ def _outbox(**overrides) -> OutboxEvent:
 def test_get_row_loads_what_the_orm_loads(delivered):
     OutboxEvent.objects.bulk_create([_outbox(delivered=delivered), _outbox(topic="other")])
     expected = OutboxEvent.objects.get(topic="learning-idv")
-    for lookup in ({"pk": expected.pk}, {"event_id": expected.event_id, "topic": "learning-idv"}):
-        lookup = {"id": lookup["pk"]} if "pk" in lookup else lookup
+    for lookup in (
+        {"pk": expected.pk},
+        {"id": expected.pk},
+        {"event_id": expected.event_id, "topic": "learning-idv"},
+    ):
         found = rows.get_row(OutboxEvent, **lookup)
         assert type(found) is OutboxEvent
         assert _fields(found) == _fields(expected)
