@@ -80,6 +80,9 @@ def _alias(model: type[Model], *, write: bool) -> str:
 
 
 def _fields(model: type[Model], names: Iterable[str]) -> tuple[Field, ...]:
+    if model._meta.parents:
+        # A child of multi-table inheritance spreads its row over its parents' tables.
+        raise ValueError(f"{model.__name__} inherits another model's table: use the ORM.")
     # get_field() knows a foreign key by its name and by its attname ("attempt" and "attempt_id"); "pk" is
     # the primary key's name, as in the ORM's lookups.
     meta = model._meta
@@ -95,6 +98,9 @@ def _equals(fields: tuple[Field, ...], values: Iterable[Any], connection: BaseDa
     for field, value in zip(fields, values, strict=True):
         if value is None:
             raise ValueError(f"{field.name}=None: SQL finds no row equal to NULL; use the ORM's isnull.")
+        if isinstance(value, Model) and field.is_relation:
+            # A related instance stands for the key it is referred to by, as in the ORM's lookups.
+            value = getattr(value, field.target_field.attname)
         adapted.append(field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True))
     return adapted
 
@@ -112,6 +118,8 @@ class _Select:
 @functools.cache
 def _select(model: type[Model], names: tuple[str, ...], vendor: str, alias: str) -> _Select:
     # Keyed by vendor (the alias only says which connection to read the quoting and converters from).
+    if not names:
+        raise ValueError(f"No key given: name the {model.__name__} fields to compare (e.g. pk=...).")
     connection = connections[alias]
     meta = model._meta
     keys = _fields(model, names)
@@ -187,7 +195,8 @@ class _Write:
 def _insert(model: type[Model], with_pk: bool, ignore_conflicts: bool, vendor: str, alias: str) -> _Write:
     connection = connections[alias]
     meta = model._meta
-    fields = tuple(field for field in meta.local_concrete_fields if with_pk or field is not meta.auto_field)
+    fields = tuple(field for field in meta.concrete_fields if with_pk or field is not meta.auto_field)
+    _fields(model, ())  # refuses a model whose row spreads over several tables
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
     sql = (
@@ -225,6 +234,8 @@ def insert_row(instance: Model, *, ignore_conflicts: bool = False) -> bool:
 def _update(model: type[Model], names: tuple[str, ...], vendor: str, alias: str) -> _Write:
     connection = connections[alias]
     meta = model._meta
+    if not names:
+        raise ValueError(f"No field given to write to the {model.__name__} row.")
     fields = _fields(model, names)
     for field in fields:
         if field.primary_key:

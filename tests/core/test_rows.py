@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.transaction import TransactionManagementError
+from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from idv_core import rows
@@ -79,6 +80,8 @@ def test_get_row_by_a_foreign_key_by_name_or_column(make_user):
     attempt = VerificationAttempt.objects.create(user=user, name="N", status="created", external_id="a1")
     assert rows.get_row(VerificationAttempt, user=user.pk).pk == attempt.pk
     assert rows.get_row(VerificationAttempt, user_id=user.pk).pk == attempt.pk
+    assert rows.get_row(VerificationAttempt, user=user).pk == attempt.pk
+    assert rows.row_exists(VerificationAttempt, user=user, status="created")
 
 
 @pytest.mark.django_db
@@ -102,6 +105,14 @@ def test_get_row_and_row_exists_refuse_what_sql_equality_cannot_say(lookup, erro
     for call in (rows.get_row, rows.row_exists):
         with pytest.raises(error, match=message):
             call(OutboxEvent, **lookup)
+
+
+@pytest.mark.django_db
+def test_a_call_without_a_key_is_refused():
+    # filter() with no condition would be every row: never what a one-row statement means.
+    for call in (rows.get_row, rows.row_exists):
+        with pytest.raises(ValueError, match="No key given"):
+            call(OutboxEvent)
 
 
 @pytest.mark.django_db
@@ -236,3 +247,28 @@ def test_update_row_of_a_gone_row_is_false_and_refuses_what_it_cannot_do():
         rows.update_row(lease, ["name"])
     with pytest.raises(ValueError, match="saved"):
         rows.update_row(OutboxEvent(), ["tries"])
+    with pytest.raises(ValueError, match="No field"):
+        rows.update_row(lease, [])
+
+
+@isolate_apps("tests")
+def test_a_model_whose_row_spreads_over_several_tables_is_refused():
+    class Parent(models.Model):  # noqa: DJ008 -- a throwaway test model
+        name = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "tests"
+
+    class Child(Parent):  # noqa: DJ008
+        extra = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "tests"
+
+    for call in (lambda: rows.get_row(Child, pk=1), lambda: rows.insert_row(Child(name="a", extra="b"))):
+        with pytest.raises(ValueError, match="inherits another model's table"):
+            call()
+    child = Child(name="a", extra="b")
+    child.pk = 1
+    with pytest.raises(ValueError, match="inherits"):
+        rows.update_row(child, ["extra"])
