@@ -29,8 +29,8 @@ class AttemptHistoryManager(HistoryManager):
 
     simple-history reaches the history model through ``attempt.history`` on every save it records, and its
     descriptor builds that manager's class anew each time (``from_queryset``: a new class, Django's
-    ``inspect.getmembers`` over the queryset class): about a tenth of a Persona webhook's CPU. The class
-    built for one queryset class is the same every time, so it is built once.
+    ``inspect.getmembers`` over the queryset class): 111 us a change, 2.5 us with the class built once
+    (about 4% of a Persona webhook's CPU). The class built for one queryset class is the same every time.
     """
 
     @classmethod
