@@ -37,6 +37,7 @@ from bench.cpu import CpuMeter
 from bench.host import create_mysql_database
 from bench.persona_webhook import signature, webhook_body
 from bench.report import Table, at_most, rate_at_least, reported
+from idv_core.testing.processes import celery_worker_command, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
@@ -212,20 +213,8 @@ def _drain(broker, usernames: list[str], deadline_seconds: float = 600) -> tuple
 
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / "celery.log").open("w")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "demo_site",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
+    worker = subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
+        celery_worker_command("demo_site"),
         cwd=DEMO,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.server_settings"},
         stdout=log,
@@ -241,11 +230,7 @@ def _drain(broker, usernames: list[str], deadline_seconds: float = 600) -> tuple
                 break
             time.sleep(0.5)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_process(worker)
         log.close()
     return approved, time.monotonic() - begin
 
@@ -389,11 +374,7 @@ def main() -> int:
                     statuses[status] = statuses.get(status, 0) + count
             round_rates.append(round_requests / elapsed)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
         log.close()
 
     approved = VerificationAttempt.objects.filter(external_id__in=inquiry_ids, status="approved").count()

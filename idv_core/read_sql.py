@@ -24,9 +24,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
 
 from idv_core import rows
 from idv_core.data import VerificationAttemptRecord
@@ -119,8 +118,7 @@ def _in_list(length: int) -> str:
 
 
 def _connection() -> tuple[BaseDatabaseWrapper, _Statements]:
-    # Without database routers (the LMS has none for this model) the ORM reads from the default database.
-    alias = router.db_for_read(VerificationAttempt) if router.routers else DEFAULT_DB_ALIAS
+    alias = rows.alias_for(VerificationAttempt, write=False)
     connection = connections[alias]
     return connection, _statements(connection.vendor, alias)
 
@@ -227,10 +225,6 @@ def attempts_named_by_event(attempt_id: int) -> list[VerificationAttemptRecord]:
 # --- write path ---------------------------------------------------------------------------------------
 
 
-def _write_alias(model: type[Model]) -> str:
-    return router.db_for_write(model) if router.routers else DEFAULT_DB_ALIAS
-
-
 def lock_attempt(attempt_id: int) -> VerificationAttempt | None:
     """
     ``VerificationAttempt.objects.select_for_update().get(pk=attempt_id)``, or None: in a transaction.
@@ -268,7 +262,7 @@ def advance_events_sent(attempt_id: int, first: int, last: int) -> int:
     .update(events_sent_sequence=last)``: returns how many rows changed (0 or 1). On MySQL/MariaDB and
     PostgreSQL the UPDATE locks the row until the caller's transaction ends.
     """
-    alias = _write_alias(VerificationAttempt)
+    alias = rows.alias_for(VerificationAttempt, write=True)
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(_advance_events_sent_sql(connection.vendor, alias), (last, attempt_id, first))

@@ -72,7 +72,8 @@ def column_of(connection: BaseDatabaseWrapper, field: Field) -> Column:
     )
 
 
-def _alias(model: type[Model], *, write: bool) -> str:
+def alias_for(model: type[Model], *, write: bool) -> str:
+    """The database the ORM would read ``model`` from (or write it to): the routers', else the default."""
     # Without database routers (the LMS has none for these models) the ORM uses the default database.
     if not router.routers:
         return DEFAULT_DB_ALIAS
@@ -152,7 +153,7 @@ def get_row(model: type[M], *, for_update: bool = False, **equals: Any) -> M | N
     ``model.MultipleObjectsReturned`` when two rows match (the key was not unique), ``ValueError`` for a
     field that is not a column or a ``None`` value.
     """
-    alias = _alias(model, write=for_update)
+    alias = alias_for(model, write=for_update)
     connection = connections[alias]
     statement = _select(model, tuple(equals), connection.vendor, alias)
     if for_update and connection.features.has_select_for_update and connection.get_autocommit():
@@ -175,7 +176,7 @@ def get_row(model: type[M], *, for_update: bool = False, **equals: Any) -> M | N
 
 def row_exists(model: type[Model], **equals: Any) -> bool:
     """Whether a row of ``model`` has fields equal to ``equals`` (``filter(**equals).exists()``)."""
-    alias = _alias(model, write=False)
+    alias = alias_for(model, write=False)
     connection = connections[alias]
     statement = _select(model, tuple(equals), connection.vendor, alias)
     with connection.cursor() as cursor:
@@ -217,7 +218,7 @@ def insert_row(instance: Model, *, ignore_conflicts: bool = False) -> bool:
     with ``ignore_conflicts``, an auto-increment primary key is not read back: ``instance.pk`` stays None.
     """
     model = type(instance)
-    alias = _alias(model, write=True)
+    alias = alias_for(model, write=True)
     connection = connections[alias]
     meta = model._meta
     with_pk = meta.auto_field is None or instance.pk is not None
@@ -261,7 +262,7 @@ def update_row(instance: Model, fields: Iterable[str]) -> bool:
     if instance.pk is None:
         raise ValueError(f"update_row() needs a saved {type(instance).__name__} (its primary key is None).")
     model = type(instance)
-    alias = _alias(model, write=True)
+    alias = alias_for(model, write=True)
     connection = connections[alias]
     statement = _update(model, tuple(fields), connection.vendor, alias)
     values = [

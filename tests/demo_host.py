@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from idv_core.testing.processes import stop_process
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MANAGE = REPO_ROOT / "demo" / "manage.py"
 COMMAND_TIMEOUT = 180
@@ -78,12 +80,7 @@ def serving(env: dict[str, str], base_url: str, log_path: Path) -> Iterator[None
         _wait_until_serving(server, base_url, log_path)
         yield
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=10)
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:

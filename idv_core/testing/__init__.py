@@ -13,8 +13,9 @@ Django app: ``from idv_core.testing.settings import *`` then add the app to ``IN
 Fixtures: :func:`idv_learner`, :func:`idv_events` (the IDV signals your code caused, as receivers get them:
 after the commit), :func:`idv_enable_provider`, :func:`idv_fresh_registry`. The mixin:
 :class:`ProviderContractTests`, which a provider's test module subclasses to check the rules every provider
-keeps. :func:`serving_a_request`: a block that counts as one request (idv_core's request cache). Needs
-pytest and pytest-django.
+keeps. :func:`serving_a_request`: a block that counts as one request (idv_core's request cache).
+:func:`celery_worker_command` and :func:`stop_process`: a Celery worker beside an integration test, and
+stopping it. Needs pytest and pytest-django.
 """
 
 import pytest
@@ -33,14 +34,17 @@ from idv_core.testing.fixtures import (  # noqa: E402
     record_idv_events,
     serving_a_request,
 )
+from idv_core.testing.processes import celery_worker_command, stop_process  # noqa: E402
 
 __all__ = [
     "IDVEventRecorder",
     "ProviderContractTests",
+    "celery_worker_command",
     "idv_enable_provider",
     "idv_events",
     "idv_fresh_registry",
     "idv_learner",
     "record_idv_events",
     "serving_a_request",
+    "stop_process",
 ]

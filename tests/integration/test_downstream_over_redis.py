@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from idv_core.testing.processes import celery_worker_command
 from tests.integration import mariadb
 
 pytestmark = pytest.mark.integration
@@ -120,19 +121,7 @@ def _last_json_line(output):
 def test_name_affirmation_follows_approvals_and_denials_through_a_redis_worker(demo_env):
     _manage(demo_env, "migrate", "--noinput", "-v", "0")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "demo_site",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
+        celery_worker_command("demo_site", loglevel="INFO"),
         cwd=DEMO_DIR,
         env={**demo_env, "DJANGO_SETTINGS_MODULE": "demo_site.settings"},
         stdout=subprocess.PIPE,

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from idv_core.testing.processes import stop_process
 from tests.integration import mariadb
 
 pytestmark = pytest.mark.integration
@@ -174,12 +175,7 @@ def bus(tmp_path):
     state["processes"] = processes
     yield state
     for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_process(process, timeout=20)
     server.cursor().execute(f"DROP DATABASE IF EXISTS {DATABASE}")
     server.close()
     for key in client.scan_iter(f"{prefix}-*"):
